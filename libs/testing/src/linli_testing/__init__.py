@@ -1,0 +1,1 @@
+"""Test support shared by every Linli test suite: real servers on loopback ports."""
