@@ -1,0 +1,1 @@
+"""Linli registry service."""

@@ -1,0 +1,5 @@
+"""Command line: migrate, seed-demo, relay, create-user."""
+
+from registry.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Activities and their shift series; shift generation from the series."""

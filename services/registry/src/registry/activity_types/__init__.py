@@ -1,0 +1,1 @@
+"""Activity types: the built-in ones and those a community defines."""

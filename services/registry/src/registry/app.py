@@ -1,0 +1,131 @@
+"""Application factory of the registry service."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, current_app, g, request
+from flask_smorest import Api, abort
+
+from registry.auth.principal import authenticate
+from registry.config import absolute_database_url, defaults
+from registry.db import db
+from registry.errors import http_exception_body, register_error_handlers
+from registry.i18n import t
+from registry.masking import install_masking
+
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+IMPORT_ENDPOINTS = {"Volunteers.VolunteerImport", "Shifts.ShiftImport"}
+
+
+class RegistryApi(Api):
+    """flask-smorest Api whose HTTP errors use the registry's one JSON shape."""
+
+    def handle_http_exception(self, error: Any) -> Any:
+        """Render any HTTP error (404, 405, 413, 500 ...) as {code, status, message, errors}."""
+        return http_exception_body(error)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the registry app: defaults, REGISTRY_* environment, test overrides, extensions."""
+    app = Flask(__name__)
+    app.config.update(defaults())
+    app.config.from_prefixed_env("REGISTRY")
+    if config:
+        app.config.update(config)
+    app.config["DATABASE_URL"] = absolute_database_url(app.config["DATABASE_URL"])
+    _check_secret(app)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    install_masking(app.config["LOG_LEVEL"])
+
+    db.init_app(app)
+    api = RegistryApi(
+        app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)}
+    )
+    register_error_handlers(app)
+    app.before_request(_prepare_request)
+    app.before_request(authenticate)
+    app.after_request(_echo_correlation_id)
+    if app.config.get("REGISTER_BLUEPRINTS", True):
+        _register_blueprints(api)
+    return app
+
+
+def _check_secret(app: Flask) -> None:
+    """Fail fast on a weak signing key; warn while the development key is in use."""
+    secret = str(app.config["JWT_SECRET"])
+    if len(secret.encode()) < 32:
+        raise RuntimeError("REGISTRY_JWT_SECRET must be at least 32 bytes long")
+    if secret == defaults()["JWT_SECRET"] and not app.config.get("TESTING"):
+        logging.getLogger(__name__).warning(
+            "REGISTRY_JWT_SECRET is not set: using the development key"
+        )
+
+
+def schema_name(schema: Any) -> str:
+    """OpenAPI component name: the class name without "Schema", "Patch" for partial ones."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    return name
+
+
+def _prepare_request() -> None:
+    given = request.headers.get("X-Correlation-ID", "")
+    # Only a short, plain id is carried into events; anything else is replaced.
+    g.correlation_id = given if CORRELATION_ID.fullmatch(given) else uuid.uuid4().hex
+    if request.endpoint in IMPORT_ENDPOINTS:
+        # Spreadsheets may be larger than JSON bodies.
+        request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
+    elif request.is_json and request.content_length:
+        _refuse_deep_json(request.get_data(cache=True))
+
+
+def _refuse_deep_json(body: bytes) -> None:
+    """Answer 400 for JSON nested so deeply that parsing it would exhaust the stack."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
+    except ValueError:
+        return  # the schema layer reports malformed JSON in its own words
+
+
+def _echo_correlation_id(response: Any) -> Any:
+    response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+    return response
+
+
+def _register_blueprints(api: Api) -> None:
+    from registry.activities.resources import blp as activities  # noqa: PLC0415
+    from registry.activity_types.resources import blp as activity_types  # noqa: PLC0415
+    from registry.auth.resources import blp as auth  # noqa: PLC0415
+    from registry.calendars.resources import blp as calendars  # noqa: PLC0415
+    from registry.communities.resources import blp as communities  # noqa: PLC0415
+    from registry.grids.resources import blp as grids  # noqa: PLC0415
+    from registry.health.resources import blp as health  # noqa: PLC0415
+    from registry.shifts.resources import blp as shifts  # noqa: PLC0415
+    from registry.snapshot.resources import blp as snapshot  # noqa: PLC0415
+    from registry.venues.resources import blp as venues  # noqa: PLC0415
+    from registry.volunteers.resources import blp as volunteers  # noqa: PLC0415
+
+    for blueprint in (
+        health,
+        auth,
+        communities,
+        grids,
+        venues,
+        volunteers,
+        activity_types,
+        activities,
+        shifts,
+        calendars,
+        snapshot,
+    ):
+        api.register_blueprint(blueprint)

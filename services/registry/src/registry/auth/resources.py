@@ -1,0 +1,35 @@
+"""POST /auth/token: exchange a username and password for a short-lived bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from registry.auth.schemas import TokenRequestSchema, TokenSchema
+from registry.auth.service import check_credentials
+from registry.auth.tokens import issue_token
+from registry.db import db
+from registry.i18n import t
+
+blp = Blueprint("Auth", __name__, url_prefix="/auth", description="登录令牌 Access tokens")
+
+
+@blp.route("/token")
+class Token(MethodView):
+    """Access tokens."""
+
+    @blp.doc(security=[])
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="用户名或密码错误 Wrong credentials")
+    def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """Issue a bearer token for a user or a service."""
+        user = check_credentials(db.session, credentials["username"], credentials["password"])
+        if user is None:
+            abort(401, message=t("bad_credentials"))
+            raise AssertionError("abort raises")
+        token, ttl = issue_token(user.id, user.role, current_app.config)
+        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}

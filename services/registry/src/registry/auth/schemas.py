@@ -1,0 +1,23 @@
+"""Schemas of the token endpoint."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from registry.common import Text
+
+
+class TokenRequestSchema(Schema):
+    """Username and password (user or service credentials)."""
+
+    username = Text(100, 1, required=True)
+    password = Text(200, 1, required=True, load_only=True)
+
+
+class TokenSchema(Schema):
+    """An access token."""
+
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True)
+    role = fields.String(required=True)

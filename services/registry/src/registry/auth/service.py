@@ -1,0 +1,68 @@
+"""Password hashing, credential checks and user creation (no Flask)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.auth.principal import ROLES
+from registry.errors import Invalid
+from registry.events import emit_change
+from registry.models import User
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("linli-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def check_credentials(session: Session, username: str, password: str) -> User | None:
+    """Return the active user whose password matches, else None."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def upsert_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    community_ids: list[int] | None = None,
+    volunteer_id: int | None = None,
+) -> User:
+    """Create the user, or reset its password, role and scope; the caller commits."""
+    if role not in ROLES:
+        raise Invalid(errors={"role": [f"must be one of {', '.join(ROLES)}"]})
+    user = session.scalars(select(User).where(User.username == username)).first()
+    created = user is None
+    if user is None:
+        user = User(username=username)
+        session.add(user)
+    user.password_hash = hash_password(password)
+    user.role = role
+    user.community_ids = sorted(community_ids or [])
+    user.volunteer_id = volunteer_id
+    user.active = True
+    session.flush()
+    emit_change(
+        session,
+        "user",
+        user.id,
+        "created" if created else "updated",
+        None,
+        ["password_hash", "role", "community_ids", "volunteer_id"],
+    )
+    return user

@@ -1,0 +1,1 @@
+"""School and holiday calendars per region."""

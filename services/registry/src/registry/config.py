@@ -1,0 +1,61 @@
+"""Default settings of the registry; create_app overlays the environment and test overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+MIB = 1024 * 1024
+
+
+def defaults() -> dict[str, object]:
+    """Return the default configuration (development values, safe on one machine)."""
+    return {
+        "DATABASE_URL": "sqlite:///var/registry.db",
+        # Development value only; production sets REGISTRY_JWT_SECRET (at least 32 bytes).
+        "JWT_SECRET": "linli-registry-development-secret-change-me",
+        "JWT_ISSUER": "linli-registry",
+        "JWT_AUDIENCE": "linli",
+        "TOKEN_TTL_SECONDS": 900,
+        "SERVICE_USERNAME": "scheduler",
+        "SERVICE_PASSWORD": None,
+        "MAX_CONTENT_LENGTH": 1 * MIB,
+        "IMPORT_MAX_CONTENT_LENGTH": 10 * MIB,
+        "BROKER_URL": os.environ.get("BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "API_TITLE": "Linli registry",
+        "API_VERSION": "1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "OPENAPI_REDOC_PATH": "redoc",
+        "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@next/bundles/redoc.standalone.js",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+
+
+def absolute_database_url(url: str, base: Path | None = None) -> str:
+    """Make a relative SQLite path absolute (against base or the cwd) and create its folder;
+    give plain PostgreSQL URLs the psycopg 3 driver."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            # psycopg 3 is the driver installed; SQLAlchemy would otherwise pick psycopg2.
+            return "postgresql+psycopg://" + url[len(plain):]
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return url
+    raw = url[len(prefix) :]
+    path = Path(raw)
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return prefix + str(path)

@@ -1,0 +1,1 @@
+"""Grids (网格) of a community."""

@@ -1,0 +1,1 @@
+"""Shifts: dated occurrences of activities."""

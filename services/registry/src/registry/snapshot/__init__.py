@@ -1,0 +1,1 @@
+"""The planning snapshot the scheduler solves from."""

@@ -1,0 +1,1 @@
+"""Venues with rooms, opening hours and coordinates."""

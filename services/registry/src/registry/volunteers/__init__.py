@@ -1,0 +1,1 @@
+"""Volunteers: people, skills, qualifications, availability, leave, limits and consents."""
