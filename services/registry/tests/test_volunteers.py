@@ -64,6 +64,8 @@ def test_create_with_every_field(client: FlaskClient, world: World) -> None:
     listed = client.get(f"/volunteers?community_id={world.ids['A']}", headers=world.h("admin"))
     by_id = {v["id"]: v for v in listed.json}
     assert by_id[created["id"]]["phone"] == "135****5678"
+    assert by_id[created["id"]]["contact_channels"][0]["address"] == "135****5678"
+    assert "13512345678" not in listed.get_data(as_text=True)
 
 
 def test_validation_rules(client: FlaskClient, world: World) -> None:

@@ -13,7 +13,7 @@ from registry.auth.principal import Principal
 from registry.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.events import emit_change
 from registry.i18n import t
-from registry.masking import mask_id_number, mask_phone
+from registry.masking import mask_id_number, mask_phone, mask_text
 from registry.models import Community, Grid, User, Volunteer
 from registry.records import assign, commit, ensure_exists, get_scoped, require_writer
 from registry.volunteers.schemas import (
@@ -60,6 +60,11 @@ def view(volunteer: Volunteer, principal: Principal, *, detail: bool) -> dict[st
     full_id = own or (detail and principal.role == "admin")
     if not full_phone:
         data["phone"] = mask_phone(volunteer.phone)
+        # Channel addresses carry the same phone numbers (SMS, WeCom, DingTalk): mask them too.
+        data["contact_channels"] = [
+            {**channel, "address": mask_text(channel.get("address") or "")}
+            for channel in volunteer.contact_channels or []
+        ]
     if not full_id:
         data["id_number"] = mask_id_number(volunteer.id_number)
     data["age"] = age_on(volunteer.birth_date, date.today()) if volunteer.birth_date else None
