@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def demo_logins() -> list[str]:
     lines = []
     for login in DEMO_LOGINS:
         if isinstance(login, dict):
-            label = login.get("description") or login.get("role", "")
+            label = f"{login.get('role', '')}  {login.get('scope', '')}".rstrip()
             lines.append(f"  {login['username']:<18} {login['password']:<14} {label}")
         else:
             lines.append(f"  {login}")
@@ -134,9 +135,13 @@ def main() -> int:
         ),
         flush=True,
     )
-    honcho = str(VENV_BIN / "honcho")
-    os.execve(honcho, [honcho, "-f", str(procfile), "-d", str(ROOT), "start"], env)
-    return 0  # pragma: no cover - execve does not return
+    honcho = [str(VENV_BIN / "honcho"), "-f", str(procfile), "-d", str(ROOT), "start"]
+    # Ctrl-C reaches honcho too (same process group) and it stops every process in turn; this
+    # process only waits for that to finish, so nothing is left running behind it.
+    signal.signal(signal.SIGINT, lambda *_: None)  # a handler, unlike SIG_IGN, is not inherited
+    returncode = subprocess.Popen(honcho, env=env).wait()
+    print("\n已停止 / stopped.", flush=True)
+    return 0 if returncode in (0, 130, -signal.SIGINT) else returncode
 
 
 if __name__ == "__main__":
