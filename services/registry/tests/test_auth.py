@@ -42,6 +42,23 @@ def test_password_login_issues_a_working_token(client: FlaskClient, world: World
     assert _get(client, body["access_token"]) == 200
 
 
+def test_tokens_carry_the_scope_other_services_check(
+    client: FlaskClient, world: World
+) -> None:
+    """Coordinators' tokens name their communities; volunteers' name themself and theirs."""
+    import jwt  # noqa: PLC0415
+
+    def claims(username: str) -> dict:
+        token = client.post("/auth/token", json={"username": username, "password": PASSWORD})
+        return jwt.decode(token.json["access_token"], options={"verify_signature": False})
+
+    assert claims("coord_a")["community_ids"] == [world.ids["A"]]
+    volunteer = claims("vol_a1")
+    assert volunteer["volunteer_id"] == world.ids["va1"]
+    assert volunteer["community_ids"] == [world.ids["A"]]
+    assert claims("admin")["volunteer_id"] is None
+
+
 def test_service_credentials_log_in(client: FlaskClient, world: World) -> None:
     answer = client.post("/auth/token", json={"username": "scheduler", "password": PASSWORD})
     assert answer.status_code == 200 and answer.json["role"] == "service"

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from registry.auth.schemas import TokenRequestSchema, TokenSchema
-from registry.auth.service import check_credentials
+from registry.auth.service import check_credentials, token_community_ids
 from registry.auth.tokens import issue_token
 from registry.db import db
 from registry.i18n import t
@@ -31,5 +31,11 @@ class Token(MethodView):
         if user is None:
             abort(401, message=t("bad_credentials"))
             raise AssertionError("abort raises")
-        token, ttl = issue_token(user.id, user.role, current_app.config)
+        token, ttl = issue_token(
+            user.id,
+            user.role,
+            current_app.config,
+            community_ids=token_community_ids(db.session, user),
+            volunteer_id=user.volunteer_id,
+        )
         return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from registry.auth.principal import ROLES
 from registry.errors import Invalid
 from registry.events import emit_change
-from registry.models import User
+from registry.models import User, Volunteer
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both paths cost the same time.
@@ -32,6 +32,14 @@ def check_credentials(session: Session, username: str, password: str) -> User | 
     if user is None or not user.active:
         return None
     return user
+
+
+def token_community_ids(session: Session, user: User) -> list[int]:
+    """Communities a token's scope claim names: a coordinator's, or a volunteer's own."""
+    if user.role == "volunteer" and user.volunteer_id is not None:
+        volunteer = session.get(Volunteer, user.volunteer_id)
+        return [volunteer.community_id] if volunteer else []
+    return sorted(int(c) for c in user.community_ids or [])
 
 
 def upsert_user(

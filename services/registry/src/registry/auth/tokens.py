@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jwt
@@ -16,13 +16,26 @@ class TokenError(Exception):
     """The token is missing, malformed, forged, expired or meant for someone else."""
 
 
-def issue_token(user_id: int, role: str, config: Mapping[str, Any]) -> tuple[str, int]:
-    """Return a signed token for the user and its lifetime in seconds."""
+def issue_token(
+    user_id: int,
+    role: str,
+    config: Mapping[str, Any],
+    *,
+    community_ids: Iterable[int] = (),
+    volunteer_id: int | None = None,
+) -> tuple[str, int]:
+    """Return a signed token for the user and its lifetime in seconds.
+
+    The scope claims let the other services check scope without calling back here; the
+    registry itself re-reads the user on every request, so a changed scope applies at once.
+    """
     ttl = int(config["TOKEN_TTL_SECONDS"])
     now = int(time.time())
     claims = {
         "sub": str(user_id),
         "role": role,
+        "community_ids": sorted(int(c) for c in community_ids),
+        "volunteer_id": volunteer_id,
         "iss": config["JWT_ISSUER"],
         "aud": config["JWT_AUDIENCE"],
         "iat": now,
