@@ -42,7 +42,7 @@ lock: ## re-resolve requirements/base.in into requirements/lock.txt (needs the r
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet -r requirements/base.in
 	(echo "# Exact versions every machine installs: regenerate with 'make lock' after changing requirements/base.in."; \
-		.venv-lock/bin/pip freeze --all | grep -v -i -E '^(-e|linli|pip==)') > requirements/lock.txt
+		.venv-lock/bin/pip freeze --all | grep -v -i -E '^(-e|linli|pip==|# Editable)') > requirements/lock.txt
 	rm -rf .venv-lock
 
 clean: ## remove the virtualenv, local data under var/ and caches

@@ -1,0 +1,1 @@
+"""Channels: one interface, `Channel.send(message, idempotency_key) -> DeliveryResult`."""

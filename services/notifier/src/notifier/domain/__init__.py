@@ -1,0 +1,1 @@
+"""Plain domain logic of the notifier: no Flask, no kombu, no database."""

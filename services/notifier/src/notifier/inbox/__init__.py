@@ -1,0 +1,1 @@
+"""The in-app inbox of each volunteer."""

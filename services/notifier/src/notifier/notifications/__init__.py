@@ -1,0 +1,1 @@
+"""Notifications: their delivery log and resending."""

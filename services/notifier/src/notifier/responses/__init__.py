@@ -1,0 +1,1 @@
+"""Volunteers' confirmations and refusals, from links and from the inbox."""

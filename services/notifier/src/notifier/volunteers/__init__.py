@@ -1,0 +1,1 @@
+"""Per-volunteer channel settings."""

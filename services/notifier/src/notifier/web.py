@@ -1,0 +1,59 @@
+"""What the HTTP layer shares: the database session of a request, settings, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from flask import current_app, g
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.crypto import Vault
+
+
+@dataclass
+class State:
+    """Per-app state bound in `create_app`."""
+
+    settings: dict[str, Any]
+    sessions: sessionmaker[Session]
+    vault: Vault
+
+
+def state() -> State:
+    """State of the current app."""
+    return current_app.extensions["notifier"]  # type: ignore[no-any-return]
+
+
+def settings() -> dict[str, Any]:
+    """Settings of the current app."""
+    return state().settings
+
+
+def db() -> Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = state().sessions()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Teardown: roll back anything uncommitted and close the session."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+class PageSchema(Schema):
+    """Paging arguments, clamped by validation rather than trusted."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+def not_found() -> NoReturn:
+    """Answer 404: the object does not exist or lies outside the caller's scope."""
+    abort(404, message="未找到 / not found")
+    raise AssertionError("abort returned")  # pragma: no cover - abort always raises

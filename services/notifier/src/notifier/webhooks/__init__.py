@@ -1,0 +1,1 @@
+"""Webhook and group-robot targets."""
