@@ -1,0 +1,1 @@
+"""Plans: creation from a registry snapshot, solving, edits, publishing, diffs and repair."""

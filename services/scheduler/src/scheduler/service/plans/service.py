@@ -1,0 +1,275 @@
+"""Plan use cases as plain functions (no Flask): reading, creating and solving.
+
+Publishing and diffs are in `publishing`, hand edits, repair and candidates in `changes`, and
+reactions to volunteers in `reactions`. The HTTP views and the queue consumers call these
+functions. Each works inside the caller's session and leaves the commit to the caller, so a
+change and the events it causes are committed together (transactional outbox).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.service import engine_port, jobs
+from scheduler.service.auth import Principal
+from scheduler.service.convert import shift_index, snapshot_to_problem, with_pins_and_exclusions
+from scheduler.service.errors import Conflict, Invalid, NotFound, TooBusy
+from scheduler.service.models import (
+    DRAFT,
+    QUEUED,
+    RUNNING,
+    SOLVED,
+    SOLVING,
+    Plan,
+    PlanVersion,
+    SolveJob,
+    utcnow,
+)
+from scheduler.service.plans import store
+from scheduler.service.registry_client import RegistryClient
+
+MAX_DAYS = 62
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def visible_plan(session: Session, principal: Principal, plan_id: int) -> Plan:
+    """The plan if the caller may see it; 404 otherwise (also outside their communities)."""
+    plan = session.get(Plan, plan_id) if 1 <= plan_id <= 2**31 - 1 else None
+    if plan is None or not principal.can_see_all(plan.community_ids):
+        raise NotFound()
+    return plan
+
+
+def list_plans(
+    session: Session, principal: Principal, community_id: int | None = None,
+    state: str | None = None,
+) -> list[tuple[Plan, PlanVersion]]:
+    """Plans visible to the caller, newest first, with their latest versions."""
+    rows = session.execute(
+        select(Plan, PlanVersion)
+        .join(PlanVersion, (PlanVersion.plan_id == Plan.id)
+              & (PlanVersion.number == Plan.current_version))
+        .order_by(Plan.id.desc())
+    ).all()
+    out = []
+    for plan, version in rows:
+        if not principal.can_see_all(plan.community_ids):
+            continue
+        if community_id is not None and community_id not in plan.community_ids:
+            continue
+        if state is not None and version.state != state:
+            continue
+        out.append((plan, version))
+    return out
+
+
+def latest_job(session: Session, plan: Plan) -> SolveJob | None:
+    """The plan's most recent solve job."""
+    return session.scalars(
+        select(SolveJob).where(SolveJob.plan_id == plan.id).order_by(SolveJob.created_at.desc())
+    ).first()
+
+
+def job_of(session: Session, plan: Plan, job_id: str) -> SolveJob:
+    """One solve job of the plan."""
+    job = session.get(SolveJob, job_id)
+    if job is None or job.plan_id != plan.id:
+        raise NotFound()
+    return job
+
+
+def assignment_rows(
+    session: Session, plan: Plan, version: PlanVersion, *, venue_id: int | None = None,
+    day: date | None = None, volunteer_id: int | None = None, shift_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """A version's assignments with their shift details, filtered."""
+    shifts = shift_index(version.problem)
+    out = []
+    for item in store.assignments_of(session, version):
+        shift = shifts.get(str(item["shift_id"]))
+        if shift is None:
+            continue
+        if venue_id is not None and shift["venue_id"] != str(venue_id):
+            continue
+        if day is not None and shift["date"] != day.isoformat():
+            continue
+        if volunteer_id is not None and item["volunteer_id"] != volunteer_id:
+            continue
+        if shift_id is not None and item["shift_id"] != shift_id:
+            continue
+        meta = shift.get("meta") or {}
+        out.append({
+            **item,
+            "date": shift["date"], "start": shift["start"], "end": shift["end"],
+            "venue_id": int(shift["venue_id"]), "venue_name": meta.get("venue_name"),
+            "activity_type": shift.get("kind"), "activity_name": meta.get("activity_name"),
+            "community_id": int(shift["community_id"]) if shift.get("community_id") else None,
+        })
+    out.sort(key=lambda a: (a["date"], a["start"], a["shift_id"], a["volunteer_id"]))
+    return out
+
+
+def report(version: PlanVersion) -> dict[str, Any]:
+    """Unfilled slots with reasons, shortage, per-volunteer load and the objective."""
+    result = version.result or {}
+    return {
+        "status": result.get("status"),
+        "objective": result.get("objective"),
+        "unfilled": result.get("unfilled", []),
+        "shortage": result.get("shortage", []),
+        "loads": result.get("loads", []),
+        "conflicts": result.get("conflicts", []),
+        "solver": result.get("solver"),
+    }
+
+
+# -- creating ----------------------------------------------------------------------------------
+
+
+def create_plan(
+    session: Session, registry: RegistryClient, principal: Principal, data: Mapping[str, Any],
+    *, max_shifts: int,
+) -> Plan:
+    """Fetch the snapshot for the communities and dates, build the problem, store version 1."""
+    communities = sorted(set(data["community_ids"]))
+    if not principal.can_see_all(communities):
+        raise NotFound()
+    start, end = data["start"], data["end"]
+    if end < start:
+        raise Invalid(errors={"json": {"end": ["must not be before start"]}})
+    if (end - start).days + 1 > MAX_DAYS:
+        raise Invalid(errors={"json": {"end": [f"at most {MAX_DAYS} days"]}})
+    snapshot = registry.snapshot(communities, start.isoformat(), end.isoformat())
+    return plan_from_snapshot(session, principal, snapshot, data, max_shifts=max_shifts)
+
+
+def plan_from_snapshot(
+    session: Session, principal: Principal, snapshot: Mapping[str, Any],
+    data: Mapping[str, Any], *, max_shifts: int,
+) -> Plan:
+    """Store a new plan (version 1, draft) built from a snapshot the caller already has."""
+    communities = sorted(set(data["community_ids"]))
+    start, end = data["start"], data["end"]
+    problem = snapshot_to_problem(
+        snapshot, start.isoformat(), end.isoformat(),
+        rules=data.get("rules"), weights=data.get("weights"),
+    )
+    if len(problem["shifts"]) > max_shifts:
+        raise Invalid("too_large", errors={"shifts": [f"at most {max_shifts}"]})
+    engine_port.check_problem(problem)
+    plan = Plan(
+        title=data.get("title") or "",
+        community_ids=communities,
+        period_start=start,
+        period_end=end,
+        settings={
+            "auto_repair": bool(data.get("auto_repair", False)),
+            "auto_publish": bool(data.get("auto_publish", False)),
+        },
+        current_version=1,
+        created_by=principal.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    session.add(PlanVersion(plan_id=plan.id, number=1, state=DRAFT, revision=1,
+                            origin="created", snapshot=_jsonable(snapshot), problem=problem))
+    session.flush()
+    return plan
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The snapshot as plain JSON (dates and times as text) for storage."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def update_settings(plan: Plan, data: Mapping[str, Any]) -> Plan:
+    """Change the plan's automation settings (auto-repair, auto-publish) and title."""
+    settings = dict(plan.settings or {})
+    for key in ("auto_repair", "auto_publish"):
+        if key in data:
+            settings[key] = bool(data[key])
+    plan.settings = settings
+    if "title" in data:
+        plan.title = data["title"]
+    return plan
+
+
+# -- solving -----------------------------------------------------------------------------------
+
+
+def request_solve(
+    session: Session, plan: Plan, principal: Principal, *, time_limit: float, max_active: int,
+    if_match: str | None = None,
+) -> SolveJob:
+    """Queue a solve of the plan's working version (a published plan gets a new version)."""
+    store.lock(session, plan)
+    latest = store.version_of(session, plan)
+    store.check_if_match(plan, latest, if_match)
+    if latest.state == SOLVING:
+        raise Conflict(errors={"state": [latest.state]})
+    if jobs.active_jobs(session) >= max_active:
+        raise TooBusy()
+    version = store.working_version(session, plan, origin="resolve")
+    store.touch(version)
+    return jobs.enqueue(session, plan, version, time_limit, principal.user_id)
+
+
+def cancel_solve(session: Session, plan: Plan, job_id: str | None) -> SolveJob:
+    """Cancel the given (or latest) solve job of the plan."""
+    store.lock(session, plan)
+    job = job_of(session, plan, job_id) if job_id else latest_job(session, plan)
+    if job is None or job.status not in (QUEUED, RUNNING):
+        raise Conflict(errors={"job": ["not queued or running"]})
+    jobs.cancel(session, job)
+    return job
+
+
+def problem_for_solve(session: Session, plan: Plan, version: PlanVersion) -> dict[str, Any]:
+    """The version's problem with its pins, declined shifts and the published plan added."""
+    current = store.assignments_of(session, version)
+    previous = None
+    if plan.published_version:
+        published = store.version_of(session, plan, plan.published_version)
+        previous = store.assignments_of(session, published)
+    return with_pins_and_exclusions(
+        version.problem,
+        [a for a in current if a["pinned"]],
+        store.exclusions_of(session, plan),
+        previous,
+    )
+
+
+def store_result(
+    session: Session, plan: Plan, version: PlanVersion, result: Mapping[str, Any], *,
+    source: str = "solver",
+) -> None:
+    """Keep an engine plan as the version's assignments and report; the version is solved."""
+    pinned = {
+        (a["volunteer_id"], a["shift_id"])
+        for a in store.assignments_of(session, version) if a["pinned"]
+    }
+    flags = {
+        (a["volunteer_id"], a["shift_id"]): a["flag"]
+        for a in store.assignments_of(session, version) if a["flag"]
+    }
+    items = []
+    for a in result.get("assignments", []):
+        key = (int(a["volunteer_id"]), int(a["shift_id"]))
+        items.append({
+            "volunteer_id": key[0], "shift_id": key[1], "skill": a.get("skill"),
+            "pinned": bool(a.get("pinned")) or key in pinned,
+            "source": "manual" if key in pinned else source, "flag": flags.get(key),
+        })
+    store.replace_assignments(session, plan, version, items)
+    version.result = {k: v for k, v in result.items() if k != "assignments"}
+    version.state = SOLVED
+    version.solved_at = utcnow()
+    store.touch(version)
