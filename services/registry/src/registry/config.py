@@ -13,7 +13,7 @@ def defaults() -> dict[str, object]:
     return {
         "DATABASE_URL": "sqlite:///var/registry.db",
         # Development value only; production sets REGISTRY_JWT_SECRET (at least 32 bytes).
-        "JWT_SECRET": "linli-registry-development-secret-change-me",
+        "JWT_SECRET": "linli-local-development-secret-change-me",
         "JWT_ISSUER": "linli-registry",
         "JWT_AUDIENCE": "linli",
         "TOKEN_TTL_SECONDS": 900,

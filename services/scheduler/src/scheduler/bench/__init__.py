@@ -1,0 +1,1 @@
+"""Benchmark tooling: realistic instance generator and the public NRP benchmark adapter."""

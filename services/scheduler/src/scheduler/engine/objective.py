@@ -1,0 +1,187 @@
+"""Soft goals as named, weighted cost terms (see docs/engine.md for the priorities).
+
+coverage and over_cover are priced in rules/needs.py; this module adds fairness, preferences,
+requests, continuity, proximity, mentoring and stability. A term whose weight is 0 adds no
+variables at all, so the NRP benchmark keeps only coverage + requests.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .context import SCALE, ModelContext, lsum, wsum
+
+
+def fair_shares(ctx: ModelContext) -> dict[int, int]:
+    """Fair share in minutes per volunteer with any possible shift.
+
+    Demand (sum of need.min x shift minutes) split evenly over the volunteers who can work at
+    least one of the shifts, kept within each person's own floor and reachable ceiling.
+    """
+    shifts = ctx.problem.shifts
+    demand = sum(n.min * shifts[si].minutes for si in ctx.people_on for n in shifts[si].needs)
+    people = [vi for vi, sis in ctx.shifts_of.items() if sis]
+    if not people:
+        return {}
+    even = demand // len(people)
+    # Ordinal 1 is a Monday, so (ordinal - 1) // 7 numbers Monday-to-Sunday weeks.
+    weeks = len({(ctx.problem.start.toordinal() + d - 1) // 7 for d in range(ctx.problem.days)})
+    months = len({(s.date.year, s.date.month) for s in shifts}) or 1
+    out = {}
+    for vi in people:
+        vol = ctx.problem.volunteers[vi]
+        reachable = sum(shifts[si].minutes for si in ctx.shifts_of[vi])
+        # What the volunteer's own caps allow over the horizon bounds the share as well.
+        for cap, periods in ((vol.max_hours_total, 1), (vol.max_hours_week, weeks),
+                             (vol.max_hours_month, months)):
+            if cap is not None:
+                reachable = min(reachable, int(cap * 60 * periods))
+        share = min(even, reachable)
+        if vol.min_hours_total:
+            share = max(share, int(vol.min_hours_total * 60))
+        out[vi] = share
+    return out
+
+
+def add_fairness(ctx: ModelContext, weight: int) -> None:
+    """Sum over volunteers of |assigned minutes - fair share| (weight per hour of deviation)."""
+    shifts = ctx.problem.shifts
+    m = ctx.model
+    for vi, share in fair_shares(ctx).items():
+        sis = ctx.shifts_of[vi]
+        top = sum(shifts[si].minutes for si in sis)
+        load = wsum([(shifts[si].minutes, ctx.works(vi, si)) for si in sis])
+        vid = ctx.problem.volunteers[vi].id
+        dev = m.new_int_var(0, max(top, share), f"fairness_deviation(vol={vid})")
+        m.add(dev >= load - share)
+        m.add(dev >= share - load)
+        # weight is per hour; coefficients are per minute in 1/SCALE units, SCALE == 60.
+        ctx.cost("fairness", weight * SCALE // 60, dev)
+
+
+def add_preferences(ctx: ModelContext, weight: int) -> None:
+    """Avoided or non-preferred venues, and partners not on the same shift."""
+    problem, m = ctx.problem, ctx.model
+    for vi, sis in ctx.shifts_of.items():
+        vol = problem.volunteers[vi]
+        for si in sis:
+            venue = problem.shifts[si].venue_id
+            if venue in vol.avoid_venues or (vol.pref_venues and venue not in vol.pref_venues):
+                ctx.cost("preference", weight * SCALE, ctx.works(vi, si))
+        for partner in vol.partners:
+            pi = ctx.ix.pos[partner]
+            for si in sis:
+                if (pi, si) in ctx.works_vars:
+                    apart = m.new_bool_var(f"partner_apart(vol={vol.id}, partner={partner}, "
+                                           f"shift={problem.shifts[si].id})")
+                    m.add(apart >= ctx.works(vi, si) - ctx.works(pi, si))
+                    ctx.cost("preference", weight * SCALE, apart)
+
+
+def add_requests(ctx: ModelContext, weight: int) -> None:
+    """Shift requests: want=true costs `weight` if not given, want=false if given."""
+    problem, m = ctx.problem, ctx.model
+    for vi, vol in enumerate(problem.volunteers):
+        for req in vol.shift_requests:
+            day = (req.date - problem.start).days
+            if not 0 <= day < problem.days:
+                continue
+            lits = [ctx.works(vi, si) for si in ctx.shifts_on_day(vi, day)
+                    if req.kind is None or problem.shifts[si].kind == req.kind]
+            coef = req.weight * weight * SCALE
+            if req.want:
+                if not lits:
+                    ctx.constants["requests"] += coef
+                    continue
+                given = m.new_bool_var(f"request_given(vol={vol.id}, date={req.date})")
+                m.add_max_equality(given, lits)
+                ctx.constants["requests"] += coef
+                ctx.cost("requests", -coef, given)
+            else:
+                for lit in lits:
+                    ctx.cost("requests", coef, lit)
+
+
+def add_continuity(ctx: ModelContext, weight: int) -> None:
+    """Each extra after-school group a tutor works with (beyond the first) costs `weight`."""
+    problem, m = ctx.problem, ctx.model
+    for vi, sis in ctx.shifts_of.items():
+        groups: dict[str, list] = defaultdict(list)
+        for si in sis:
+            shift = problem.shifts[si]
+            if shift.group_id:
+                groups[shift.group_id].append(ctx.works(vi, si))
+        if len(groups) < 2:
+            continue
+        vid = problem.volunteers[vi].id
+        used = []
+        for gid, lits in sorted(groups.items()):
+            var = m.new_bool_var(f"works_group(vol={vid}, group={gid})")
+            m.add_max_equality(var, lits)
+            used.append(var)
+        extra = m.new_int_var(0, len(used) - 1, f"extra_groups(vol={vid})")
+        m.add(extra >= lsum(used) - 1)
+        ctx.cost("continuity", weight * SCALE, extra)
+
+
+def add_proximity(ctx: ModelContext, weight: int) -> None:
+    """Distance from home to venue, per assignment (weight per km)."""
+    problem = ctx.problem
+    for (vi, si), lit in ctx.works_vars.items():
+        dist = ctx.ix.home_distance(problem.shifts[si].venue_id)[vi]
+        if dist == dist and dist > 0:  # not nan
+            ctx.cost("proximity", int(round(weight * SCALE * float(dist))), lit)
+
+
+def add_mentoring(ctx: ModelContext, weight: int) -> None:
+    """A shift with a newcomer and no experienced volunteer costs `weight`."""
+    problem, m = ctx.problem, ctx.model
+    for si, people in ctx.people_on.items():
+        novices = [vi for vi in people if not problem.volunteers[vi].experienced]
+        if not novices:
+            continue
+        seniors = [ctx.works(vi, si) for vi in people if problem.volunteers[vi].experienced]
+        sid = problem.shifts[si].id
+        alone = m.new_bool_var(f"newcomer_without_mentor(shift={sid})")
+        # One "a mentor is there" literal keeps each newcomer's constraint to three terms.
+        mentor = m.new_bool_var(f"mentor_present(shift={sid})")
+        m.add(lsum(seniors) >= mentor)
+        for vi in novices:
+            m.add(alone >= ctx.works(vi, si) - mentor)
+        ctx.cost("mentoring", weight * SCALE, alone)
+
+
+def add_stability(ctx: ModelContext, weight: int) -> None:
+    """Each assignment of previous_plan dropped, and each new one, costs `weight`."""
+    problem = ctx.problem
+    if not problem.previous:
+        return
+    spos = {s.id: i for i, s in enumerate(problem.shifts)}
+    before = {(ctx.ix.pos[p.volunteer_id], spos[p.shift_id], p.skill) for p in problem.previous}
+    coef = weight * SCALE
+    for key, var in ctx.x.items():
+        if key in before:
+            ctx.constants["stability"] += coef
+            ctx.cost("stability", -coef, var)
+        else:
+            ctx.cost("stability", coef, var)
+    # Previous assignments that no longer have a variable are changes whatever we do.
+    ctx.constants["stability"] += coef * len(before - set(ctx.x))
+
+
+def apply(ctx: ModelContext) -> None:
+    """Add every soft term with a non-zero weight."""
+    w = ctx.problem.weights
+    for name, builder in (
+        ("fairness", add_fairness), ("preference", add_preferences), ("requests", add_requests),
+        ("continuity", add_continuity), ("proximity", add_proximity),
+        ("mentoring", add_mentoring), ("stability", add_stability),
+    ):
+        if w.get(name):
+            builder(ctx, w[name])
+
+
+def set_objective(ctx: ModelContext) -> None:
+    """Minimise the sum of all terms (plus constants) on the model."""
+    expr = wsum([item for items in ctx.terms.values() for item in items])
+    ctx.model.minimize(expr + sum(ctx.constants.values()))
