@@ -38,11 +38,11 @@ def message(language: str = "zh-CN", **recipient: Any) -> OutgoingMessage:
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("zh-CN", ["张明您好：", "四点半课堂", "时间：11月25日（周三）16:30–18:00",
+    ("zh-CN", ["张明您好：", "四点半课堂", "岗位：辅导老师", "时间：11月25日（周三）16:30–18:00",
                "地点：星光社区邻里中心，幸福路8号", "请携带：志愿者证",
                "同班志愿者：王老师、李阿姨",
                "确认参加：https://x/responses/t?response=confirmed"]),
-    ("en", ["Dear 张明,", "When: Wed 25 Nov 16:30–18:00", "Please bring: 志愿者证",
+    ("en", ["Dear 张明,", "Role: tutor", "When: Wed 25 Nov 16:30–18:00", "Please bring: 志愿者证",
             "Also on this shift: 王老师, 李阿姨", "Decline: https://x/responses/t?response=declined"]),
 ])
 def test_email_reaches_a_real_smtp_server_with_content_and_key(

@@ -163,10 +163,36 @@ def _bring(value: Any) -> str | None:
     return str(value) if value else None
 
 
+# Roles travel as the registry's skill codes; volunteers read them in their own language.
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "tutor": ("辅导老师", "tutor"),
+    "escort": ("护学", "escort"),
+    "general": ("综合服务", "general service"),
+    "teacher": ("教师", "teacher"),
+    "doctor": ("医生", "doctor"),
+    "police": ("民警", "police officer"),
+    "lawyer": ("律师", "lawyer"),
+    "social_worker": ("社工", "social worker"),
+    "cook": ("厨艺", "cook"),
+    "barber": ("义剪", "barber"),
+    "reading_host": ("读书会主持", "reading club host"),
+    "talk_host": ("夜话主持", "evening talk host"),
+    "grid_visit": ("入户走访", "door-to-door visits"),
+}
+
+
+def role_name(role: str, language: str) -> str:
+    """A role code in the volunteer's language; unknown codes are shown as they are."""
+    names = ROLE_NAMES.get(role)
+    if names is None:
+        return role
+    return names[0] if language == DEFAULT_LANGUAGE else names[1]
+
+
 def _shift_lines(item_shift: dict[str, Any], role: str, language: str) -> list[tuple[str, str]]:
     texts = _TEXT[language]
     rows = [
-        (texts["role"], role),
+        (texts["role"], role_name(role, language)),
         (texts["when"], format_when(item_shift, language)),
         (texts["where"], _where(item_shift, texts) or texts["to_be_announced"]),
     ]

@@ -286,6 +286,9 @@ class _People:
             )
             if not channels[-1]["consent"]:
                 channels[-1]["consent_at"] = None
+            elif rng.random() < 0.5:
+                # Younger volunteers often read e-mail first: their preferred channel.
+                channels.insert(0, channels.pop())
         grids = self.grids[code]
         row: dict[str, Any] = {
             "ref": f"V{n:04d}",
