@@ -127,7 +127,7 @@ def main() -> int:
     env = dict(
         os.environ,
         REGISTRY_DATABASE_URL=f"sqlite:///{workdir / 'registry.db'}",
-        REGISTRY_JWT_SECRET="bench-secret",
+        REGISTRY_JWT_SECRET="linli-benchmark-secret-of-at-least-32-bytes",
         REGISTRY_TOKEN_TTL_SECONDS="3600",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT / "bench"),

@@ -53,10 +53,13 @@ def apt_install(*packages: str) -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if not _apt_updated:
         log("apt-get update")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=sys.stderr)
         _apt_updated = True
     log(f"apt-get install {' '.join(packages)}")
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
+    # stdout carries only KEY=value lines for the caller's eval: apt talks on stderr.
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages], check=True, env=env, stdout=sys.stderr
+    )
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -88,6 +91,7 @@ def start_postgres_clusters() -> None:
         subprocess.run(
             ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "start"],
             check=False,
+            stdout=sys.stderr,
         )
 
 
@@ -112,6 +116,7 @@ def ensure_postgres() -> str:
         subprocess.run(
             ["su", "postgres", "-c", "psql -q -c \"ALTER USER postgres PASSWORD 'linli'\""],
             check=False,
+            stdout=sys.stderr,
         )
         if postgres_answers(FALLBACK_POSTGRES_URL):
             return FALLBACK_POSTGRES_URL
