@@ -30,9 +30,9 @@ test: install ## run every test against real servers (starts or installs what th
 	@eval "$$($(PY) scripts/ensure_services.py postgres)"; export LINLI_TEST_POSTGRES_URL; \
 		$(VENV)/bin/ruff check --quiet . && $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install ## run the benchmarks and print their tables (results in bench/results/)
+bench: install ## run the benchmarks (registry, notifier, engine; ~30 min) and print their tables
 	@eval "$$($(PY) scripts/ensure_services.py wrk)"; export LINLI_WRK; \
-		$(PY) bench/registry_bench.py && $(PY) bench/engine_bench.py
+		$(PY) bench/registry_bench.py && $(PY) bench/notifier_bench.py && $(PY) bench/engine_bench.py
 
 lint: install ## ruff lint and mypy type check
 	$(VENV)/bin/ruff check .
