@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8003')}"
+# 127.0.0.1 unless HOST says otherwise (containers set HOST=0.0.0.0).
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8003')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 30
 graceful_timeout = 30
