@@ -49,7 +49,8 @@ def test_create_with_every_field(client: FlaskClient, world: World) -> None:
         home_lat=30.6,
         home_lon=104.0,
         preferences={"venue_ids": [world.ids["venue"]], "avoid_venue_ids": [], "partner_ids": []},
-        contact_channels=[{"channel": "sms", "address": "13512345678", "consent": True}],
+        contact_channels=[{"channel": "sms", "address": "13512345678", "consent": True,
+                           "consent_at": "2026-02-20T09:00:00"}],
         joined_on="2020-06-01",
         experienced=True,
     )
@@ -57,6 +58,8 @@ def test_create_with_every_field(client: FlaskClient, world: World) -> None:
     assert answer.status_code == 201, answer.json
     created = answer.json
     assert created["phone"] == "13512345678"  # the coordinator's detail view
+    # RFC 3339, as the OpenAPI document promises: a time given without offset is local.
+    assert created["contact_channels"][0]["consent_at"] == "2026-02-20T09:00:00+08:00"
     assert created["id_number"] == "110101********123X"
     assert created["qualifications"][0]["verified"] is True
     full = client.get(f"/volunteers/{created['id']}", headers=world.h("admin")).json

@@ -143,10 +143,21 @@ class IsoDateTime(fields.DateTime):
         return super()._deserialize(value, attr, data, **kwargs).isoformat()
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        return value if value is None or isinstance(value, str) else value.isoformat()
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return with_offset(moment).isoformat()
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def with_offset(moment: datetime) -> datetime:
+    """The moment with its UTC offset; one stored without (SQLite, old data) is local time.
+
+    RFC 3339 date-times, which the OpenAPI document promises, always carry an offset.
+    """
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
 
 
 class LocalDateTime(fields.AwareDateTime):
@@ -157,6 +168,11 @@ class LocalDateTime(fields.AwareDateTime):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         return super()._deserialize(value, attr, data, **kwargs).astimezone(SHANGHAI)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        return super()._serialize(with_offset(value), attr, obj, **kwargs)
 
 
 def same_value(old: Any, new: Any) -> bool:

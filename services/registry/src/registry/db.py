@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,13 +27,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            # "BEGIN IMMEDIATE" for read-then-write transactions that must not be overtaken.
             connection.exec_driver_sql(
-                connection.get_execution_options().get("sqlite_begin", "BEGIN")
+                connection.get_execution_options().get("sqlite_begin") or _sqlite_begin()
             )
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_begin() -> str:
+    """How an SQLite transaction starts: reads deferred, anything that may write IMMEDIATE.
+
+    In WAL mode a deferred transaction that read and then wants to write fails at once with
+    "database is locked" if another writer committed meanwhile (the busy timeout does not
+    apply), so every transaction that may write takes the write lock up front and queues.
+    """
+    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
 
 
 class Database:

@@ -130,6 +130,15 @@ def test_volunteer_round_trip(fmt):
     assert result.rows == rows
 
 
+def test_xlsx_export_drops_control_characters_a_worksheet_cannot_hold():
+    data = write_volunteers(
+        [volunteer(name="张\x01明")], "xlsx", communities=NAMES, grids=GRID_NAMES
+    )
+    result = read(data, "v.xlsx")
+    assert result.errors == []
+    assert result.rows[0]["name"] == "张明"
+
+
 def test_gbk_csv_and_bom_less_utf8():
     data = write_volunteers([volunteer()], "csv", communities=NAMES, grids=GRID_NAMES)
     text = data.decode("utf-8-sig")

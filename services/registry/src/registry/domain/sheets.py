@@ -260,6 +260,12 @@ def write_table(
     if fmt != "xlsx":
         raise ValueError(f"unknown format {fmt!r}: use xlsx or csv")
     import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell_value(v: Any) -> Any:
+        # Control characters cannot be stored in a worksheet; a stray one in a name must
+        # not make the whole export fail.
+        return ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -270,7 +276,7 @@ def write_table(
         for h in header:
             v = row.get(h)
             values.append("" if v is None else v)
-        ws.append([v if v != "" else None for v in values])
+        ws.append([cell_value(v) if v != "" else None for v in values])
     for col, h in enumerate(header, start=1):
         if h in text_columns:
             for cells in ws.iter_cols(min_col=col, max_col=col, min_row=2):
