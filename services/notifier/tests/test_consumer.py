@@ -58,6 +58,8 @@ def test_a_failing_message_in_a_batch_is_dead_lettered_and_the_rest_commit(
         connection.release()
     assert client.llen("notifier.events.dead") == 1
     assert client.llen("notifier.events") == 0
+    # Every message taken, in batches or alone, was acked: no unacked record is left.
+    assert client.hlen("unacked") == 0
     client.close()
     with sessions() as session:
         volunteers = session.scalars(sa.select(Notification.volunteer_id)

@@ -1,9 +1,11 @@
 """Queue entry point: the contracts' consumer base with the notifier's event handler.
 
 `NotifierConsumer` handles one message per transaction. `BatchingConsumer` takes up to
-`CONSUMER_BATCH` messages (prefetched) into one transaction, with the same guarantees: inbox
-rows written with the effects, acks only after the commit. If a batch fails, each of its
-messages is handled again on its own through the base class, so retries, back-off and
+`CONSUMER_BATCH` messages into one transaction, with the same guarantees: inbox rows written
+with the effects, acks only after the commit. kombu hands over one message per Redis round
+trip; once one has arrived, the rest of the batch is taken and later acked with one round trip
+each (`linli_contracts.batch`, which keeps kombu's unacked records). If a batch fails, each of
+its messages is handled again on its own through the base class, so retries, back-off and
 dead-lettering work per message exactly as before.
 """
 
@@ -22,6 +24,7 @@ from kombu import Connection, Consumer, Message
 from sqlalchemy.orm import Session, sessionmaker
 
 from linli_contracts import topology
+from linli_contracts.batch import ack_all, fetch_more
 from linli_contracts.consumer import EventConsumer
 from linli_contracts.envelope import Envelope, parse_envelope
 from linli_contracts.errors import ContractError
@@ -97,6 +100,9 @@ class BatchingConsumer(NotifierConsumer):
 
     def _collect(self, queue: str, message: Message) -> None:
         self._buffer.append((queue, message))
+        room = self.batch_size - len(self._buffer)
+        self._buffer.extend(
+            (queue, more) for more in fetch_more(message.channel, queue, room, message.accept))
         self._last = time.monotonic()
         if len(self._buffer) >= self.batch_size:
             self._flush()
@@ -119,8 +125,7 @@ class BatchingConsumer(NotifierConsumer):
             for queue, message, _ in parsed:
                 self._on_message(queue, message)
             return
-        for _, message, _ in parsed:
-            message.ack()
+        ack_all(message for _, message, _ in parsed)
         log.info("consumer %s processed a batch of %d messages", self.name, len(parsed))
 
     def _process_batch(self, envelopes: list[Envelope]) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 
 SALT = "linli-notifier-response"
 
@@ -24,8 +27,20 @@ class ResponseGrant:
     jti: str
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """Tokens without the zlib attempt, which never wins on a payload this short and random.
+
+    Uncompressed is a form every itsdangerous reader accepts, so links stay readable both ways.
+    """
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
+@cache
 def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=SALT)
+    # One per secret: a digest builds a link per shift, thousands per publication.
+    return _Serializer(secret, salt=SALT)
 
 
 def make_token(secret: str, assignment_id: int, volunteer_id: int) -> str:

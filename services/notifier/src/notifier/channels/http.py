@@ -48,11 +48,38 @@ def _connections() -> dict[tuple[str, str, int], http.client.HTTPConnection]:
     return pool  # type: ignore[no-any-return]
 
 
+class _OneWrite:
+    """Sends the request line, headers and a bytes body in one write.
+
+    http.client writes the headers and the body separately: a second system call here and a
+    second wake-up of the receiver for every webhook.
+    """
+
+    _buffer: list[bytes]
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if not isinstance(message_body, bytes) or encode_chunked:
+            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+            return
+        self._buffer.extend((b"", b""))
+        head = b"\r\n".join(self._buffer)
+        del self._buffer[:]
+        self.send(head + message_body)  # type: ignore[attr-defined]
+
+
+class _HTTPConnection(_OneWrite, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneWrite, http.client.HTTPSConnection):
+    pass
+
+
 def _connect(scheme: str, host: str, port: int, timeout: float) -> http.client.HTTPConnection:
     if scheme == "https":
-        return http.client.HTTPSConnection(host, port, timeout=timeout,
-                                           context=ssl.create_default_context())
-    return http.client.HTTPConnection(host, port, timeout=timeout)
+        return _HTTPSConnection(host, port, timeout=timeout,
+                                context=ssl.create_default_context())
+    return _HTTPConnection(host, port, timeout=timeout)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpResponse:

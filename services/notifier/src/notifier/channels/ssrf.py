@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -11,8 +12,13 @@ class UnsafeTarget(ValueError):
     """The URL is malformed or resolves to an address webhooks must not reach."""
 
 
+@lru_cache(maxsize=4096)
 def address_allowed(address: str, allow_loopback: bool = False) -> bool:
-    """Whether one IP address is a public unicast address (or 127.0.0.1 when allowed)."""
+    """Whether one IP address is a public unicast address (or 127.0.0.1 when allowed).
+
+    A pure function of the address, so remembered; the host is still resolved before every
+    send, and each address it resolves to is checked.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
