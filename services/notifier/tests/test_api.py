@@ -185,6 +185,8 @@ def test_channel_settings_mask_phones_everywhere(
     assert put.json["calendar_url"].startswith("https://linli.example.org/calendar/")
     got = client.get("/volunteers/1/channel-settings", headers=volunteer(settings, 1))
     assert "13812345678" not in got.get_data(as_text=True)
+    # RFC 3339 date-times, as the OpenAPI document promises, even where SQLite drops the zone.
+    assert got.json["updated_at"].endswith("+00:00")
     assert "13812345678" not in caplog.text
     # Unknown fields and mass assignment are refused, nothing stored.
     bad = client.put("/volunteers/1/channel-settings", json={"role": "admin"},
@@ -278,3 +280,11 @@ def test_oversize_and_malformed_bodies_are_refused_without_500(
     deep = client.put("/volunteers/1/channel-settings",
                       json={"channels": ["inapp"] * 10_000}, headers=admin)
     assert deep.status_code == 422
+    # Ids beyond the database's integer range: not found in a path, refused in a body.
+    huge_id = 10**25
+    assert client.post(f"/inbox/{huge_id}/read", headers=admin).status_code == 404
+    assert client.post(f"/notifications/{huge_id}/resend", json={},
+                       headers=admin).status_code == 404
+    robot = client.put("/volunteers/1/channel-settings",
+                       json={"community_id": 1, "robot_target_id": huge_id}, headers=admin)
+    assert robot.status_code == 422

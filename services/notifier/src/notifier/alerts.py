@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -77,7 +77,14 @@ def available_channels(
     return found
 
 
-def delivery_release(channel: str, cs: ChannelSettings | None, settings: dict[str, Any],
+class QuietHours(Protocol):
+    """What quiet hours are read from: a settings row, or just its columns."""
+
+    quiet_start: str | None
+    quiet_end: str | None
+
+
+def delivery_release(channel: str, cs: QuietHours | None, settings: dict[str, Any],
                      now: datetime) -> datetime:
     """When a delivery may go out: SMS waits for the end of the volunteer's quiet hours."""
     if channel != "sms":

@@ -14,7 +14,7 @@ from notifier.auth import authenticate
 from notifier.crypto import Vault
 from notifier.db import make_engine, session_factory
 from notifier.masking import install_masking
-from notifier.web import State, close_db
+from notifier.web import State, close_db, ids_in_range
 
 log = logging.getLogger("notifier.http")
 _SECRET_PATHS = re.compile(r"^/(responses|calendar)/[^/]+")
@@ -48,6 +48,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["notifier"] = State(settings, session_factory(engine), Vault(settings))
     app.teardown_appcontext(close_db)
     app.before_request(authenticate)
+    app.before_request(ids_in_range)
     app.after_request(_access_log)
 
     api = Api(app)

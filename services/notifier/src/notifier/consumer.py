@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -68,7 +68,9 @@ class BatchingConsumer(NotifierConsumer):
         self._buffer: list[tuple[str, Message]] = []
         self._last = time.monotonic()
 
-    def get_consumers(self, Consumer: type[Consumer], channel: Any) -> list[Consumer]:  # noqa: N803
+    def get_consumers(  # noqa: N803 - kombu's name for the factory
+        self, Consumer: Callable[..., Consumer], channel: Any
+    ) -> list[Consumer]:
         """One consumer per queue, prefetching a batch."""
         # The mixin passes a Consumer class already bound to the channel.
         return [

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +45,26 @@ def close_db(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+# Ids beyond the databases' integer range cannot exist (and SQLite cannot even bind them).
+MAX_ID = 2**31 - 1
+
+
+def ids_in_range() -> None:
+    """Before each request: an id in the URL outside the integer range is simply not found."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(404, message="未找到 / not found")
+
+
+class UtcDateTime(fields.DateTime):
+    """A date-time with its offset; one read back without (SQLite drops it) was stored as UTC."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class PageSchema(Schema):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from notifier.responses.schemas import RESPONSES
-from notifier.web import PageSchema
+from notifier.web import MAX_ID, PageSchema, UtcDateTime
 
 
 class InboxQuerySchema(PageSchema):
     """Whose inbox, and whether only unread messages."""
 
-    volunteer_id = fields.Integer(validate=validate.Range(min=1))
+    volunteer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     unread = fields.Boolean(load_default=False)
 
 
@@ -31,8 +31,8 @@ class InboxMessageSchema(Schema):
     title = fields.String(dump_only=True)
     body = fields.String(dump_only=True)
     actions = fields.List(fields.Nested(ActionSchema), dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    read_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    read_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class InboxPageSchema(Schema):
@@ -46,6 +46,6 @@ class InboxPageSchema(Schema):
 class InboxRespondSchema(Schema):
     """Answer one of a message's assignments."""
 
-    assignment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    assignment_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     response = fields.String(required=True, validate=validate.OneOf(RESPONSES))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

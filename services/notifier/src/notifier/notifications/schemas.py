@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from notifier.domain.channels import EXTERNAL_CHANNELS
+from notifier.web import UtcDateTime
 
 
 class AttemptSchema(Schema):
@@ -15,8 +16,8 @@ class AttemptSchema(Schema):
     status = fields.String()
     error = fields.String(allow_none=True)
     provider_message_id = fields.String(allow_none=True)
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime()
+    started_at = UtcDateTime()
+    finished_at = UtcDateTime()
 
 
 class DeliverySchema(Schema):
@@ -26,10 +27,10 @@ class DeliverySchema(Schema):
     channel = fields.String()
     status = fields.String()
     idempotency_key = fields.String()
-    not_before = fields.DateTime()
+    not_before = UtcDateTime()
     failures = fields.Integer()
     last_error = fields.String(allow_none=True)
-    sent_at = fields.DateTime(allow_none=True)
+    sent_at = UtcDateTime(allow_none=True)
     attempts = fields.List(fields.Nested(AttemptSchema))
 
 
@@ -41,7 +42,7 @@ class DeliveryLogSchema(Schema):
     kind = fields.String()
     subject = fields.String()
     language = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     deliveries = fields.List(fields.Nested(DeliverySchema))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from notifier.web import UtcDateTime
+
 RESPONSES = ("confirmed", "declined")
 
 
@@ -43,4 +45,4 @@ class ResponseOutSchema(Schema):
     response = fields.String()
     reason = fields.String(allow_none=True)
     channel = fields.String()
-    responded_at = fields.DateTime()
+    responded_at = UtcDateTime()

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from notifier.domain.channels import ALL_CHANNELS
 from notifier.domain.templates import LANGUAGES
+from notifier.web import MAX_ID, UtcDateTime
 
 CLOCK = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="must be HH:MM")
 PHONE = validate.Regexp(r"^(\+86)?1[3-9]\d{9}$", error="must be a mainland mobile number")
@@ -14,7 +15,7 @@ PHONE = validate.Regexp(r"^(\+86)?1[3-9]\d{9}$", error="must be a mainland mobil
 class SettingsInSchema(Schema):
     """Fields to set; omitted fields keep their value, null clears a field."""
 
-    community_id = fields.Integer(validate=validate.Range(min=1))
+    community_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     display_name = fields.String(allow_none=True, validate=validate.Length(max=100))
     language = fields.String(validate=validate.OneOf(LANGUAGES))
     email = fields.Email(allow_none=True)
@@ -27,7 +28,7 @@ class SettingsInSchema(Schema):
                              load_only=True, validate=validate.Length(max=2000))
     webhook_secret = fields.String(allow_none=True, load_only=True,
                                    validate=validate.Length(max=200))
-    robot_target_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    robot_target_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     quiet_start = fields.String(allow_none=True, validate=CLOCK)
     quiet_end = fields.String(allow_none=True, validate=CLOCK)
 
@@ -48,4 +49,4 @@ class SettingsSchema(Schema):
     quiet_start = fields.String(allow_none=True)
     quiet_end = fields.String(allow_none=True)
     calendar_url = fields.String(allow_none=True)
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from notifier.web import MAX_ID, UtcDateTime
+
 KINDS = ("webhook", "wecom", "dingtalk")
 
 
@@ -16,7 +18,7 @@ class TargetInSchema(Schema):
                      validate=validate.Length(max=2000))
     secret = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=200), load_only=True)
-    community_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    community_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class TargetSchema(Schema):
@@ -30,7 +32,7 @@ class TargetSchema(Schema):
     volunteer_id = fields.Integer(allow_none=True)
     enabled = fields.Boolean()
     has_secret = fields.Method("_has_secret")
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
     def _has_secret(self, target: object) -> bool:
         return bool(getattr(target, "secret_ciphertext", None))
@@ -39,4 +41,4 @@ class TargetSchema(Schema):
 class TargetQuerySchema(Schema):
     """Filter of the target list."""
 
-    community_id = fields.Integer(validate=validate.Range(min=1))
+    community_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
