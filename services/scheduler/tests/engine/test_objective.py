@@ -105,3 +105,14 @@ def test_lexicographic_never_trades_coverage(mk):
     plan = mk.run(mk.problem(vols, shifts, weights={"coverage": 1, "fairness": 1000}))
     assert plan["solver"]["strategy"] == "lexicographic"
     assert len(plan["assignments"]) == 3
+
+
+def test_full_objective_bound_is_at_least_the_proven_coverage_cost(mk):
+    # Coverage proven best is a floor of the whole objective (every other term is >= 0).
+    vols = [mk.volunteer(f"p{i}") for i in range(3)]
+    shifts = [mk.shift(f"s{i}", date=f"2026-03-0{i + 1}", need_min=4) for i in range(1, 4)]
+    plan = mk.run(mk.problem(vols, shifts, weights={"fairness": 10, "proximity": 1}))
+    assert plan["solver"]["coverage_status"] == "OPTIMAL"
+    cover = plan["objective"]["terms"]["coverage"]
+    assert cover > 0
+    assert cover <= plan["objective"]["bound"] <= plan["objective"]["value"] + 1e-6

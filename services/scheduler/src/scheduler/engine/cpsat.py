@@ -29,6 +29,8 @@ class Options:
     max_variables: int | None = None
     hint: bool = True
     prune_above: int | None = None
+    parallel: bool | None = None  # independent parts in worker processes (None: if worth it)
+    test_hang_parts: float = 0.0  # tests only: part workers sleep this long before solving
 
     def num_workers(self) -> int:
         """Search workers: 1 in deterministic mode, else the request or the CPU count (<= 8)."""
@@ -241,6 +243,10 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     if first_status != "OPTIMAL" and second.status == "OPTIMAL":
         second.status = "FEASIBLE"  # optimal only under a coverage level not proven best
     second.coverage_status = first_status
+    # Every other term is >= 0, so phase 1's proven coverage floor bounds the full objective
+    # too; phase 2's own bound often stays below it within short limits.
+    if second.bound is not None and first.bound is not None:
+        second.bound = max(second.bound, first.bound)
     return second
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
-
-from .build import build, check_size
-from .components import remap, split, subproblem
+from .build import check_size
+from .components import split
 from .conflicts import conflict_report, minimal_conflict
-from .cpsat import Options, Progress, RawResult, solve_built, strategy_of
+from .cpsat import Options, Progress
 from .index import VolunteerIndex, eligibility
-from .objective import fair_shares
+from .parallel import processes_for, solve_parallel
+from .parts import PartJob, PartOutcome, prepare, solve_part
 from .plan import assemble
 from .problem import Problem
 from .prune import prune
@@ -33,65 +32,52 @@ def solve_problem(problem: Problem, opts: Options, *, progress: Progress | None 
     elig = eligibility(problem, ix)
     considered, pruned = prune(problem, ix, elig, opts.prune_above)
     parts = split(problem, considered, ix.pos)
+    jobs = [prepare(k, problem, part, considered, fix) for k, part in enumerate(parts)]
+    processes = processes_for(jobs, opts)
+    if processes > 1:
+        outcomes, stopped = solve_parallel(
+            jobs, opts, processes, deadline=time.monotonic() + (deadline - time.perf_counter()),
+            started=started, progress=progress, stop=stop)
+    else:
+        outcomes, stopped = _solve_in_turn(jobs, opts, deadline, progress, stop)
     chosen: set[tuple[int, int, str]] = set()
     terms: dict[str, float] = {}
     fair: dict[int, int] = {}
     objective = bound = 0.0
-    statuses, stopped = [], None
+    statuses: list[str] = []
     cover_statuses: list[str] = []
-    skipped = False
     strategy = "weighted"
     build_seconds = solve_seconds = 0.0
-    remaining_vars = sum(p.variables for p in parts) or 1
     variables = 0
-    for part in parts:
-        whole = len(part.vols) == len(problem.volunteers) and len(part.shifts) == len(
-            problem.shifts)
-        sub = problem if whole else subproblem(problem, part)
-        sub_elig = considered if whole else remap(considered, problem, sub, part)
-        sub_fix = None
-        if fix:
-            sub_fix = {f for f in fix if f[1] in sub.shift_by_id and f[0] in sub.volunteer_by_id}
-        built = build(sub, elig=sub_elig, fix=sub_fix, hint=opts.hint,
-                      max_variables=opts.max_variables)
-        build_seconds += built.build_seconds
-        variables += len(built.ctx.x)
-        left = max(0.05, deadline - time.perf_counter())
-        share = part.variables / remaining_vars if remaining_vars else 1.0
-        remaining_vars -= part.variables
-        budget = left if remaining_vars <= 0 else max(0.05, left * share)
-        part_opts = Options(**{**opts.__dict__, "time_limit": budget})
-        res: RawResult = solve_built(built, part_opts, progress=progress, stop=stop)
-        strategy = strategy_of(built)
-        cover_statuses.append(res.coverage_status or res.status)
+    for job in jobs:  # in part order, so the merged plan does not depend on who finished first
+        res = outcomes.get(job.index)
+        if res is None:
+            continue
+        build_seconds += res.build_seconds
         solve_seconds += res.solve_seconds
+        variables += res.variables
+        strategy = res.strategy
         statuses.append(res.status)
-        stopped = stopped or res.stopped
+        cover_statuses.append(res.coverage_status or res.status)
         if res.status == "INFEASIBLE":
-            core = minimal_conflict(sub, built.ctx.ix, sub_elig, Options(
+            core = minimal_conflict(job.problem, VolunteerIndex(job.problem), job.elig, Options(
                 **{**opts.__dict__, "time_limit": max(1.0, opts.time_limit / 2)}))
             return assemble(
                 problem, ix, elig, set(), status="INFEASIBLE", objective=None, bound=None,
                 terms={}, fair={}, lang=opts.lang,
                 solver=_solver_info(opts, "INFEASIBLE", build_seconds, solve_seconds,
-                                    started, len(parts), variables, estimate, stopped, pruned),
-                conflicts=[conflict_report(sub, core, opts.lang)] if core else [])
+                                    started, len(parts), variables, estimate, stopped, pruned,
+                                    processes),
+                conflicts=[conflict_report(job.problem, core, opts.lang)] if core else [])
         if res.objective is None:
             continue
-        vmap = np.asarray(part.vols) if not whole else None
-        smap = part.shifts if not whole else None
-        for vi, si, skill in res.chosen:
-            chosen.add((int(vmap[vi]) if vmap is not None else vi,
-                        smap[si] if smap is not None else si, skill))
-        for k, v in fair_shares(built.ctx).items():
-            fair[int(vmap[k]) if vmap is not None else k] = v
+        chosen.update(res.chosen)
+        fair.update(res.fair)
         objective += res.objective
         bound += res.bound or 0.0
         for name, value in res.terms.items():
             terms[name] = terms.get(name, 0.0) + value
-        if stopped:
-            skipped = part is not parts[-1]
-            break
+    skipped = len(outcomes) < len(jobs)
     # Shifts no part covers (nobody eligible) still cost their shortfall.
     covered = {si for p in parts for si in p.shifts}
     lost = sum(n.weight_under * n.min for si, s in enumerate(problem.shifts)
@@ -110,7 +96,8 @@ def solve_problem(problem: Problem, opts: Options, *, progress: Progress | None 
     return assemble(problem, ix, elig, chosen, status=status, objective=obj_value,
                     bound=bound_value, terms=terms, fair=fair, lang=opts.lang,
                     solver={**_solver_info(opts, status, build_seconds, solve_seconds, started,
-                                           len(parts), variables, estimate, stopped, pruned),
+                                           len(parts), variables, estimate, stopped, pruned,
+                                           processes),
                             "strategy": strategy,
                             "coverage_status": min(cover_statuses, key=STATUS_ORDER.index)
                             if cover_statuses else "OPTIMAL"})
@@ -118,14 +105,38 @@ def solve_problem(problem: Problem, opts: Options, *, progress: Progress | None 
 
 def _solver_info(opts: Options, status: str, build_s: float, solve_s: float, started: float,
                  parts: int, variables: int, estimate: int, stopped: str | None,
-                 pruned: int = 0) -> dict:
+                 pruned: int = 0, processes: int = 1) -> dict:
     return {
         "status": status, "build_seconds": round(build_s, 3), "solve_seconds": round(solve_s, 3),
         "total_seconds": round(time.perf_counter() - started, 3),
         "workers": opts.num_workers(), "seed": opts.seed, "deterministic": opts.deterministic,
         "time_limit": opts.time_limit, "components": parts, "variables": variables,
         "estimated_variables": estimate, "stopped": stopped, "pruned": pruned,
+        "processes": processes,
     }
+
+
+def _solve_in_turn(jobs: list[PartJob], opts: Options, deadline: float,
+                   progress: Progress | None, stop: Any,
+                   ) -> tuple[dict[int, PartOutcome], str | None]:
+    """Parts one after another, smallest first, each with a share of the time left
+    proportional to its variables; an early stop leaves the later parts unsolved."""
+    outcomes: dict[int, PartOutcome] = {}
+    remaining_vars = sum(j.variables for j in jobs) or 1
+    for job in jobs:
+        share = job.variables / remaining_vars if remaining_vars else 1.0
+        remaining_vars -= job.variables
+        last = remaining_vars <= 0
+
+        def budget(share: float = share, last: bool = last) -> float:
+            left = max(0.05, deadline - time.perf_counter())
+            return left if last else max(0.05, left * share)
+
+        res = solve_part(job, opts, budget, progress=progress, stop=stop)
+        outcomes[job.index] = res
+        if res.status == "INFEASIBLE" or res.stopped:
+            return outcomes, res.stopped
+    return outcomes, None
 
 
 def solve_dict(data: dict[str, Any], opts: Options, **kwargs: Any) -> dict[str, Any]:

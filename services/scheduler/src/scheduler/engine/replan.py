@@ -68,8 +68,10 @@ def repair_plan(problem: Problem, plan: dict[str, Any], change: dict[str, Any], 
             mine = kept_on.get((e.shift_index, e.skill), set())
             narrow.append(Eligibility(e.shift_index, e.skill, e.holders,
                                       e.eligible[np.isin(e.eligible, list(mine))], e.excluded))
+    # Repair runs in the caller's process with a limit of about a second: starting part
+    # workers there would cost more than it gains, so a full replan solves parts in turn.
     opts = Options(time_limit=time_limit, workers=workers, seed=seed,
-                   deterministic=deterministic, lang=lang)
+                   deterministic=deterministic, lang=lang, parallel=False)
     vols, shifts = new.volunteers, new.shifts
     # People staying on a freed shift are not fixed: if the one who left was its only party
     # member or second adult, the rest may have to go too (each change still costs).

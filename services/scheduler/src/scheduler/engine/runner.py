@@ -3,12 +3,18 @@
 The child sends progress events and the final plan over a queue; the parent relays progress
 to the caller's callback, forwards stop requests through a shared Event, and terminates (then
 kills) a child still alive at time_limit + margin. A crash or hang costs this solve only.
+
+The child is not a daemon, because it starts worker processes of its own for independent
+parts (parallel.py), which a daemon may not. Instead it leads its own process group, and the
+parent signals the whole group: a kill takes the part workers down with the child.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
+import signal
 import threading
 import time
 from typing import Any
@@ -24,6 +30,7 @@ def _child(data: dict[str, Any], opts_dict: dict[str, Any], out: Any, stop: Any,
            test_hang: float) -> None:
     """Child entry: solve and put ("progress", ev)* then ("plan", plan) or ("error", text)."""
     try:
+        _lead_process_group()
         if test_hang:
             time.sleep(test_hang)
         from .pipeline import solve_dict  # noqa: PLC0415 - import OR-Tools only in the child
@@ -47,7 +54,7 @@ def solve_in_child(problem: Problem, opts: Options, *, progress: Progress | None
     out = ctx.Queue()
     stop = ctx.Event()
     margin = DEFAULT_MARGIN if hard_margin is None else hard_margin
-    child = ctx.Process(target=_child, name="linli-solve", daemon=True,
+    child = ctx.Process(target=_child, name="linli-solve", daemon=False,
                         args=(problem.raw, dict(opts.__dict__), out, stop, test_hang))
     started = time.monotonic()
     child.start()
@@ -93,14 +100,43 @@ def solve_in_child(problem: Problem, opts: Options, *, progress: Progress | None
     finally:
         if child.is_alive():
             _kill(child)
+        elif child.exitcode:
+            _signal_group(child.pid, signal.SIGKILL)  # a crashed child may leave workers
         out.close()
         out.join_thread()
 
 
+def _lead_process_group() -> None:
+    """Make the solve child the leader of a new process group (POSIX), which its part
+    workers inherit, so that one signal from the parent reaches them all."""
+    if hasattr(os, "setpgid"):
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass  # then only the child itself is signalled
+
+
+def _signal_group(pid: int | None, sig: int) -> None:
+    """Signal the process group the solve child leads, if it leads one."""
+    if pid is None or not hasattr(os, "killpg"):
+        return
+    try:
+        if os.getpgid(pid) != pid:
+            return  # not (yet) its own group: never signal the caller's group
+    except OSError:
+        pass  # the child is gone; members of its group may still be there
+    try:
+        os.killpg(pid, sig)
+    except OSError:
+        pass  # no such group left
+
+
 def _kill(child: Any) -> None:
-    """Terminate, then kill if it does not go within a second."""
+    """Terminate the child and its part workers, then kill whatever does not go in a second."""
+    _signal_group(child.pid, signal.SIGTERM)
     child.terminate()
     child.join(1.0)
+    _signal_group(child.pid, signal.SIGKILL)
     if child.is_alive():
         child.kill()
         child.join(1.0)
