@@ -107,10 +107,12 @@ def test_killing_a_solve_takes_its_part_workers_down(mk):
     data = _two_communities(mk)
     seen: set[int] = set()
     done = threading.Event()
+    # Servers other tests' fixtures started (a session Redis, say) are not the solve's.
+    already = set(_descendants(os.getpid()))
 
     def watch() -> None:
         while not done.wait(0.05):
-            seen.update(_descendants(os.getpid()))
+            seen.update(set(_descendants(os.getpid())) - already)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
