@@ -770,6 +770,7 @@ def main(argv: list[str] | None = None) -> int:
             ["repair"] if "repair" in selected else []
         )
         for name in ordered:
+            load_before = round(os.getloadavg()[0], 2)
             try:
                 if name in PRESETS:
                     case, plan = run_preset(name, args, workdir)
@@ -784,6 +785,7 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # one broken case must not lose the others' numbers
                 case = {"case": name, "kind": "error", "error": f"{type(exc).__name__}: {exc}"}
             # Other work on the machine slows CP-SAT down: keep the load next to the numbers.
+            case["load_average_before"] = load_before
             case["load_average_after"] = round(os.getloadavg()[0], 2)
             cases.append(case)
             # Written after every case, so an interrupted run keeps what it measured.

@@ -38,10 +38,11 @@ def solve(problem: Problem | dict[str, Any], *, time_limit: float = 10.0,
         from .pipeline import solve_problem  # noqa: PLC0415
 
         return solve_problem(prob, opts, progress=progress, stop=stop_event)
-    from .build import check_size  # noqa: PLC0415
     from .runner import solve_in_child  # noqa: PLC0415
+    from .size import check_size  # noqa: PLC0415
 
-    check_size(prob, None, max_variables)  # refuse here, before a child is even started
+    # Refuse here, before a child is even started (no OR-Tools needed for this).
+    check_size(prob, None, max_variables, prune_above)
 
     return solve_in_child(prob, opts, progress=progress, stop_event=stop_event,
                           hard_margin=hard_margin, test_hang=_test_hang)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from . import objective
 from .context import ModelContext
-from .errors import ProblemTooLarge
 from .index import Eligibility, VolunteerIndex, eligibility, exclusion_reasons
 from .problem import Problem
 from .rules import CONSTRAINT_RULES
-
-DEFAULT_MAX_VARIABLES = 40_000_000  # skill-holder pairs before filtering
+from .size import check_size
 
 
 @dataclass
@@ -26,23 +23,6 @@ class Built:
     fixed: set[tuple[int, int, str]] = field(default_factory=set)
 
 
-def estimate_variables(problem: Problem) -> int:
-    """Upper bound of assignment variables from skill counts alone (no filtering)."""
-    holders = Counter(skill for v in problem.volunteers for skill in v.skills)
-    return sum(holders[n.skill] for s in problem.shifts for n in s.needs)
-
-
-def check_size(problem: Problem, ix: VolunteerIndex | None, max_variables: int | None) -> int:
-    """Refuse, before building anything, a problem above the variable cap."""
-    estimate = ix.estimate_variables() if ix is not None else estimate_variables(problem)
-    cap = DEFAULT_MAX_VARIABLES if max_variables is None else max_variables
-    if estimate > cap:
-        raise ProblemTooLarge(
-            "", f"problem too large: about {estimate} assignment variables, cap is {cap} "
-            "(split the horizon or the area, or raise the cap)")
-    return estimate
-
-
 def build(problem: Problem, *, ix: VolunteerIndex | None = None,
           elig: list[Eligibility] | None = None, with_assumptions: bool = False,
           fix: set[tuple[str, str, str]] | None = None, hint: bool = True,
@@ -50,8 +30,8 @@ def build(problem: Problem, *, ix: VolunteerIndex | None = None,
     """Build the model; `fix` holds (volunteer_id, shift_id, skill) assignments forced to 1."""
     started = time.perf_counter()
     ix = ix or VolunteerIndex(problem)
-    check_size(problem, ix, max_variables)
     elig = elig if elig is not None else eligibility(problem, ix)
+    check_size(problem, elig, max_variables)
     ctx = ModelContext(problem, ix, with_assumptions=with_assumptions)
     for e in elig:
         for vi in e.eligible.tolist():

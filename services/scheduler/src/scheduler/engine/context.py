@@ -34,10 +34,13 @@ class ModelContext:
     people_on: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     ineligible: dict[tuple[int, int, str], list[str]] = field(default_factory=dict)
     shortfall: dict[tuple[int, str], Any] = field(default_factory=dict)
+    excess: dict[tuple[int, str], Any] = field(default_factory=dict)
     terms: dict[str, list[tuple[int, Any]]] = field(default_factory=lambda: defaultdict(list))
     constants: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     guards: dict[tuple, cp_model.IntVar] = field(default_factory=dict)
     greedy_values: list[int] | None = None
+    shares: dict[int, int] | None = None  # fair share in minutes per volunteer, once computed
+    deviations: list[tuple[Any, int, int]] = field(default_factory=list)  # (var, vi, share)
     _days: dict[tuple[int, int], Any] = field(default_factory=dict)
     _travel: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -69,6 +72,14 @@ class ModelContext:
         shifts = self.problem.shifts
         for vi in self.shifts_of:
             self.shifts_of[vi].sort(key=lambda si: (shifts[si].abs_start, shifts[si].abs_end))
+
+    def fair_shares(self) -> dict[int, int]:
+        """Fair share in minutes per volunteer with any shift (objective.fair_shares), cached."""
+        if self.shares is None:
+            from .objective import fair_shares  # noqa: PLC0415 - objective imports this module
+
+            self.shares = fair_shares(self)
+        return self.shares
 
     def works(self, vi: int, si: int) -> Any:
         """Literal: volunteer vi works shift si (any skill)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -13,6 +14,8 @@ from ortools.sat.python import cp_model
 
 from .build import Built
 from .context import SCALE, wsum
+from .objective import true_helpers
+from .score import score
 
 Progress = Callable[[dict[str, Any]], Any]
 
@@ -55,6 +58,9 @@ class RawResult:
     values: list[int] | None = None  # full solution vector, to warm-start a next phase
 
 
+MAX_MEMORY_MB = 6144
+
+
 def light_presolve(params: Any) -> None:
     """One presolve pass without probing or symmetry, stronger LP relaxation.
 
@@ -72,11 +78,12 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution; never lets an exception reach the solver."""
 
     def __init__(self, progress: Progress | None, offset: float, started: float,
-                 phase: str = "full"):
+                 phase: str = "full", bound_offset: float = 0.0):
         super().__init__()
         self.phase = phase
         self.progress = progress
         self.offset = offset
+        self.bound_offset = bound_offset
         self.started = started
         self.error: str | None = None
         self.solver: cp_model.CpSolver | None = None
@@ -89,7 +96,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
                 "event": "solution",
                 "phase": self.phase,
                 "objective": self.objective_value / SCALE + self.offset,
-                "bound": self.best_objective_bound / SCALE + self.offset,
+                "bound": self.best_objective_bound / SCALE + self.bound_offset,
                 "elapsed": time.perf_counter() - self.started,
             })
         except BaseException as exc:  # noqa: BLE001 - a raising callback must not abort CP-SAT
@@ -99,7 +106,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 def run(built: Built, opts: Options, *, progress: Progress | None = None,
         stop: Any = None, offset: float = 0.0, assumptions: list | None = None,
-        phase: str = "full") -> RawResult:
+        phase: str = "full", bound_offset: float | None = None) -> RawResult:
     """Solve a built model within opts.time_limit; `stop` is any object with is_set()."""
     ctx = built.ctx
     solver = cp_model.CpSolver()
@@ -108,13 +115,17 @@ def run(built: Built, opts: Options, *, progress: Progress | None = None,
     params.num_workers = opts.num_workers()
     params.random_seed = int(opts.seed)
     light_presolve(params)
+    # A guard only (the search stops and keeps its best plan): a district-month peaks near
+    # 2 GB, so this is never reached by a model the size cap admits on a sane machine.
+    params.max_memory_in_mb = MAX_MEMORY_MB
     if opts.deterministic:
         params.interleave_search = False
     if assumptions:
         ctx.model.clear_assumptions()
         ctx.model.add_assumptions(assumptions)
     started = time.perf_counter()
-    watcher = _Watcher(progress, offset, started, phase)
+    watcher = _Watcher(progress, offset, started, phase,
+                       offset if bound_offset is None else bound_offset)
     done = threading.Event()
     stopped: list[str] = []
 
@@ -150,11 +161,9 @@ def fill_from_values(ctx: Any, result: RawResult, values: list[int]) -> None:
     """Chosen assignments and objective terms of a full solution vector."""
     result.values = values
     result.chosen = {key for key, var in ctx.x.items() if values[var.index]}
-    for name, items in ctx.terms.items():
-        total = sum(coef * _value(values, var) for coef, var in items)
-        result.terms[name] = (total + ctx.constants.get(name, 0)) / SCALE
-    for name, const in ctx.constants.items():
-        result.terms.setdefault(name, const / SCALE)
+    # Priced from the assignments, never from helper variables (see score.py).
+    result.terms = score(ctx.problem, ctx.ix, result.chosen, shares=ctx.fair_shares(),
+                         pairs=set(ctx.works_vars))
     # The full objective, whatever objective this phase minimised (all terms are >= 0).
     result.objective = sum(result.terms.values())
     result.shortfall = {key: int(_value(values, var)) for key, var in ctx.shortfall.items()}
@@ -224,17 +233,27 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
         return first
     reached = round(sum(first.terms.get(n, 0.0) for n in COVERAGE_TERMS) * SCALE)
     ctx.model.add(cover <= reached)
+    if first.bound is not None:
+        ctx.model.add(cover >= math.ceil(first.bound * SCALE - 1e-6))
     # Phase 1's solution satisfies every phase 2 constraint: hint all of it (a complete hint
     # becomes phase 2's first solution at once).
     ctx.model.clear_hints()
+    values = list(first.values or [])
+    # Helpers bounded on one side only may sit above their true values in phase 1's plan
+    # (fairness is not even priced there): start phase 2 from the true values.
+    true_helpers(ctx, values, first.chosen)
     hint = ctx.model.proto.solution_hint
-    hint.vars.extend(range(len(first.values or [])))
-    hint.values.extend(first.values or [])
-    from .objective import set_objective  # noqa: PLC0415
-
-    set_objective(ctx)
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+    # Phase 2 minimises the lower-priority terms alone: coverage is held by the constraints
+    # above, and left in the objective its LP slack would only weaken phase 2's bound.
+    rest = [item for name, items in ctx.terms.items() if name not in COVERAGE_TERMS
+            for item in items]
+    constant = sum(v for name, v in ctx.constants.items() if name not in COVERAGE_TERMS)
+    ctx.model.minimize(wsum(rest) + constant)
+    floor = first.bound if first.bound is not None else 0.0
     second = run(built, Options(**{**opts.__dict__, "time_limit": left}),
-                 progress=progress, stop=stop)
+                 progress=progress, stop=stop, offset=reached / SCALE, bound_offset=floor)
     second.solve_seconds += first.solve_seconds
     if not second.chosen and second.status not in ("OPTIMAL", "FEASIBLE"):
         first.status = "FEASIBLE"
@@ -243,10 +262,9 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     if first_status != "OPTIMAL" and second.status == "OPTIMAL":
         second.status = "FEASIBLE"  # optimal only under a coverage level not proven best
     second.coverage_status = first_status
-    # Every other term is >= 0, so phase 1's proven coverage floor bounds the full objective
-    # too; phase 2's own bound often stays below it within short limits.
-    if second.bound is not None and first.bound is not None:
-        second.bound = max(second.bound, first.bound)
+    # The best plan has coverage cost >= phase 1's bound and, among the plans with coverage
+    # no worse than `reached` (the best is one of them), the other terms >= phase 2's bound.
+    second.bound = floor + (second.bound or 0.0)
     return second
 
 

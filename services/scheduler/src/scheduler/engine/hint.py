@@ -8,6 +8,7 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from .context import ModelContext, PlanState
+from .objective import true_helpers
 from .rules import CONSTRAINT_RULES, adults
 
 
@@ -31,11 +32,37 @@ def greedy(ctx: ModelContext, fixed: set[tuple[int, int, str]]) -> set[tuple[int
         take(ctx.ix.pos[pin.volunteer_id], spos[pin.shift_id], pin.skill)
     for key in fixed - chosen:
         take(*key)
+    # The previous plan's assignments next (a repair's hint then changes nothing it need
+    # not, and phase 1, starting from it, moves only for coverage).
+    for prev in problem.previous:
+        key = (ctx.ix.pos[prev.volunteer_id], spos[prev.shift_id], prev.skill)
+        vi, si, skill = key
+        need = next((n for n in shifts[si].needs if n.skill == skill), None)
+        if (key in chosen or key not in ctx.x or need is None
+                or filled[(si, skill)] >= need.max or vi in state.people_on.get(si, [])
+                or any(rule.blocked(state, vi, si) for rule in CONSTRAINT_RULES)):
+            continue
+        take(vi, si, skill)
     order = sorted(range(len(shifts)), key=lambda si: (-shifts[si].priority, shifts[si].abs_start))
+    vols = problem.volunteers
     for si in order:
-        for need in shifts[si].needs:
+        shift = shifts[si]
+        adults_needed = adults.required(problem, shift)
+        for need in shift.needs:
             have = filled[(si, need.skill)]
-            cands = sorted(ctx.slot_vars.get((si, need.skill), []), key=lambda p: load[p[0]])
+            on = state.people_on.get(si, [])
+            # A shift without its party member or enough adults would be emptied below, so
+            # those who provide them come first (least loaded first within each group).
+            lead = shift.party_lead and not any(vols[vi].party_member for vi in on)
+            grown = sum(1 for vi in on if adults.is_adult(vols[vi], shift))
+
+            def rank(pair: tuple[int, object], lead: bool = lead, short: bool =
+                     grown < adults_needed, shift=shift) -> tuple:
+                vol = vols[pair[0]]
+                return (lead and not vol.party_member,
+                        short and not adults.is_adult(vol, shift), load[pair[0]])
+
+            cands = sorted(ctx.slot_vars.get((si, need.skill), []), key=rank)
             for vi, _ in cands:
                 if have >= need.min:
                     break
@@ -68,24 +95,38 @@ def add_greedy_hint(ctx: ModelContext, fixed: set[tuple[int, int, str]],
                     complete_seconds: float = 2.0) -> None:
     """Hint the model with the greedy plan, completed to every variable when possible.
 
-    The assignment variables are fixed to the greedy plan in a copy of the model, which a
-    quick feasibility solve completes (days worked, shortfalls, deviations...); a complete,
+    The assignment variables are fixed to the greedy plan in the model itself (their domains
+    are restored afterwards: a copy of the model would double the memory of a district-sized
+    build), and a quick solve completes the rest (days worked, shortfalls, deviations...).
+    Helpers bounded on one side only are then set to their true values. A complete,
     feasible hint becomes the search's first solution at once. When the greedy plan breaks a
     rule it does not check, only the assignment variables are hinted.
     """
     chosen = greedy(ctx, fixed)
-    copy = ctx.model.clone()
-    copy.clear_objective()
-    variables = copy.proto.variables
+    variables = ctx.model.proto.variables
+    saved = []
     for key, var in ctx.x.items():
         domain = variables[var.index].domain  # fix in place: [v, v]
+        saved.append((domain, domain[0], domain[1]))
         domain[0] = domain[1] = 1 if key in chosen else 0
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = complete_seconds
     solver.parameters.num_workers = 1
     solver.parameters.cp_model_presolve = False  # everything that matters is fixed already
-    if solver.solve(copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    # No LP: with the assignments fixed it has nothing to decide, and building it took the
+    # completion of district-month from 1.2 s to 8 s (past the limit: no complete hint).
+    solver.parameters.linearization_level = 0
+    # Any completion will do (optimising the helpers took up to the whole 2 s in a repair);
+    # the one-sided helpers are then set to their true values below.
+    solver.parameters.stop_after_first_solution = True
+    try:
+        code = solver.solve(ctx.model)
+    finally:
+        for domain, low, high in saved:
+            domain[0], domain[1] = low, high
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = list(solver.response_proto.solution)
+        true_helpers(ctx, values, chosen)
         ctx.greedy_values = values  # a valid plan to fall back on if the search finds none
         hint = ctx.model.proto.solution_hint
         hint.vars.extend(range(len(values)))

@@ -89,10 +89,6 @@ class VolunteerIndex:
         """Indexes of volunteers listing a skill."""
         return self.by_skill.get(skill, np.empty(0, dtype=np.int64))
 
-    def estimate_variables(self) -> int:
-        """Upper bound of assignment variables, from skill counts alone (no filtering)."""
-        return sum(len(self.holders(n.skill)) for s in self.problem.shifts for n in s.needs)
-
 
 def filter_need(ix: VolunteerIndex, si: int, shift: Shift, need: Need) -> Eligibility:
     """Apply every eligibility filter to the skill holders of one need."""

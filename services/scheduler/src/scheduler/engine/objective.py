@@ -44,19 +44,72 @@ def fair_shares(ctx: ModelContext) -> dict[int, int]:
 
 
 def add_fairness(ctx: ModelContext, weight: int) -> None:
-    """Sum over volunteers of |assigned minutes - fair share| (weight per hour of deviation)."""
+    """Sum over volunteers of |assigned minutes - fair share| (weight per hour of deviation).
+
+    Each deviation is bounded below by both sides of the absolute value (an exact abs()
+    equality made presolve four times slower on district-week: 12 s instead of 2.7 s), so
+    plans price fairness from the assignments (score.py) and the hand-over between solve
+    phases sets deviations to their true values (`true_helpers`). Each also gets the facet
+    of its convex hull between the two loads the volunteer can reach nearest the share: a load
+    is a sum of whole shifts, so a share between two reachable loads costs something whatever
+    the plan, and the LP relaxation knows it (without the cut it spreads fractions of shifts
+    to hit every share exactly, and its fairness bound stays near 0).
+    """
     shifts = ctx.problem.shifts
     m = ctx.model
-    for vi, share in fair_shares(ctx).items():
+    for vi, share in ctx.fair_shares().items():
         sis = ctx.shifts_of[vi]
-        top = sum(shifts[si].minutes for si in sis)
+        lengths = [shifts[si].minutes for si in sis]
+        top = sum(lengths)
         load = wsum([(shifts[si].minutes, ctx.works(vi, si)) for si in sis])
         vid = ctx.problem.volunteers[vi].id
-        dev = m.new_int_var(0, max(top, share), f"fairness_deviation(vol={vid})")
+        dev = m.new_int_var(0, max(top - share, share), f"fairness_deviation(vol={vid})")
         m.add(dev >= load - share)
         m.add(dev >= share - load)
+        ctx.deviations.append((dev, vi, share))
+        below, above = nearest_loads(lengths, share)
+        if above is not None and below < share < above:
+            span = above - below
+            m.add(span * dev >= span * (share - below) + (above + below - 2 * share) * (
+                load - below))
         # weight is per hour; coefficients are per minute in 1/SCALE units, SCALE == 60.
         ctx.cost("fairness", weight * SCALE // 60, dev)
+
+
+def true_helpers(ctx: ModelContext, values: list[int],
+                 chosen: set[tuple[int, int, str]]) -> None:
+    """Set the helpers bounded on one side only (fairness deviations, shortfalls, excesses)
+    in a solution vector to their true values for the assignments `chosen`."""
+    shifts = ctx.problem.shifts
+    minutes: dict[int, int] = defaultdict(int)
+    for vi, si in {(vi, si) for vi, si, _ in chosen}:
+        minutes[vi] += shifts[si].minutes
+    for dev, vi, share in ctx.deviations:
+        values[dev.index] = abs(minutes[vi] - share)
+    if ctx.shortfall or ctx.excess:
+        filled: dict[tuple[int, str], int] = defaultdict(int)
+        for _, si, skill in chosen:
+            filled[(si, skill)] += 1
+        for si, shift in enumerate(shifts):
+            for need in shift.needs:
+                key = (si, need.skill)
+                if key in ctx.shortfall:
+                    values[ctx.shortfall[key].index] = max(0, need.min - filled[key])
+                if key in ctx.excess:
+                    values[ctx.excess[key].index] = max(0, filled[key] - need.min)
+
+
+def nearest_loads(lengths: list[int], share: int) -> tuple[int, int | None]:
+    """The largest sum of some of `lengths` <= share and the smallest >= share (None: none)."""
+    sums = 1  # bit k set: k minutes reachable
+    for length in lengths:
+        sums |= sums << length
+    low = sums & ((1 << (share + 1)) - 1)
+    below = low.bit_length() - 1
+    high = sums >> share
+    if not high:
+        return below, None
+    return below, share + ((high & -high).bit_length() - 1)
 
 
 def add_preferences(ctx: ModelContext, weight: int) -> None:
@@ -74,7 +127,10 @@ def add_preferences(ctx: ModelContext, weight: int) -> None:
                 if (pi, si) in ctx.works_vars:
                     apart = m.new_bool_var(f"partner_apart(vol={vol.id}, partner={partner}, "
                                            f"shift={problem.shifts[si].id})")
+                    # apart == works(vi) and not works(pi): exact, not just bounded below.
                     m.add(apart >= ctx.works(vi, si) - ctx.works(pi, si))
+                    m.add(apart <= ctx.works(vi, si))
+                    m.add(apart <= 1 - ctx.works(pi, si))
                     ctx.cost("preference", weight * SCALE, apart)
 
 
@@ -119,8 +175,13 @@ def add_continuity(ctx: ModelContext, weight: int) -> None:
             var = m.new_bool_var(f"works_group(vol={vid}, group={gid})")
             m.add_max_equality(var, lits)
             used.append(var)
+        # extra == groups worked - (any group worked): exact, and linear.
+        some = m.new_bool_var(f"works_any_group(vol={vid})")
+        for var in used:
+            m.add_implication(var, some)
+        m.add(some <= lsum(used))
         extra = m.new_int_var(0, len(used) - 1, f"extra_groups(vol={vid})")
-        m.add(extra >= lsum(used) - 1)
+        m.add(extra == lsum(used) - some)
         ctx.cost("continuity", weight * SCALE, extra)
 
 
@@ -144,10 +205,16 @@ def add_mentoring(ctx: ModelContext, weight: int) -> None:
         sid = problem.shifts[si].id
         alone = m.new_bool_var(f"newcomer_without_mentor(shift={sid})")
         # One "a mentor is there" literal keeps each newcomer's constraint to three terms.
+        # alone is 0 without a newcomer or with `mentor`; `mentor` itself is only bounded by
+        # the seniors present (an implication per senior doubled district-week's constraint
+        # count), so plans price mentoring from the assignments (score.py).
+        newcomers = [ctx.works(vi, si) for vi in novices]
         mentor = m.new_bool_var(f"mentor_present(shift={sid})")
         m.add(lsum(seniors) >= mentor)
-        for vi in novices:
-            m.add(alone >= ctx.works(vi, si) - mentor)
+        for lit in newcomers:
+            m.add(alone >= lit - mentor)
+        m.add(alone <= 1 - mentor)
+        m.add(alone <= lsum(newcomers))
         ctx.cost("mentoring", weight * SCALE, alone)
 
 

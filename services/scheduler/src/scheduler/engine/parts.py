@@ -11,7 +11,6 @@ from .build import build
 from .components import Component, remap, subproblem
 from .cpsat import Options, Progress, solve_built, strategy_of
 from .index import Eligibility
-from .objective import fair_shares
 from .problem import Problem
 
 
@@ -78,6 +77,7 @@ def solve_part(job: PartJob, opts: Options, time_left: Callable[[], float], *,
     vmap, smap = job.vols, job.shifts
     out.chosen = [(vmap[vi] if vmap is not None else vi, smap[si] if smap is not None else si,
                    skill) for vi, si, skill in res.chosen]
-    out.fair = {(vmap[k] if vmap is not None else k): v for k, v in fair_shares(built.ctx).items()}
+    out.fair = {(vmap[k] if vmap is not None else k): v
+                for k, v in built.ctx.fair_shares().items()}
     out.objective, out.bound, out.terms = res.objective, res.bound, dict(res.terms)
     return out

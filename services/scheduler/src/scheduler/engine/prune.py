@@ -14,11 +14,16 @@ from __future__ import annotations
 import numpy as np
 
 from .index import Eligibility, VolunteerIndex
-from .problem import Problem
+from .problem import Need, Problem
 
-DEFAULT_PRUNE_ABOVE = 150_000
+DEFAULT_PRUNE_ABOVE = 50_000
 PER_PLACE = 6
 AT_LEAST = 20
+
+
+def place_quota(need: Need) -> int:
+    """Candidates a place keeps when pruning applies."""
+    return max(AT_LEAST, PER_PLACE * need.max)
 
 
 def prune(problem: Problem, ix: VolunteerIndex, elig: list[Eligibility],
@@ -37,7 +42,7 @@ def prune(problem: Problem, ix: VolunteerIndex, elig: list[Eligibility],
     for e in elig:
         shift = problem.shifts[e.shift_index]
         need = next(n for n in shift.needs if n.skill == e.skill)
-        quota = max(AT_LEAST, PER_PLACE * need.max)
+        quota = place_quota(need)
         if len(e.eligible) <= quota:
             out.append(e)
             continue
