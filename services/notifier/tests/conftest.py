@@ -21,8 +21,10 @@ from notifier import config
 from notifier.db import make_engine, session_factory
 from notifier.migrate import upgrade
 
-# Test-data builders (`notifier_factories`) sit beside the tests; importlib mode needs this.
+# Test-data builders (`notifier_factories`) sit beside the tests, the fault checker in
+# tests/reliability (`reliability.checker`); importlib mode needs this.
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))
 
 
 @pytest.fixture

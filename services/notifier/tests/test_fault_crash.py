@@ -3,8 +3,8 @@
 The worker (`python -m notifier worker`) runs as a subprocess. The first kill comes from inside
 it, right after a webhook sink accepted a message and before the delivery was recorded (the
 worst moment); the second is a SIGKILL from outside while deliveries are in flight. A poison
-message sits in the middle of the queue. The checker classifies every expected alert (one
-digest per volunteer) by the idempotency keys the sink saw:
+message sits in the middle of the queue. The checker (`tests/reliability/checker.py`)
+classifies every expected alert (one digest per volunteer) by the idempotency keys the sink saw:
 
 - raw receipts: every POST, repeats included;
 - effective alerts: distinct idempotency keys, which is what a receiver honouring
@@ -23,7 +23,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import redis
 import sqlalchemy as sa
 from kombu import Producer
 from notifier_factories import assigned, published
+from reliability.checker import classify, webhook_receipts
 
 from linli_contracts import topology
 from linli_contracts.outbox import publish_envelope
@@ -111,30 +111,6 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def classify(receipts: list[Any]) -> dict[str, Any]:
-    """Classify every expected alert as delivered, lost or duplicated (raw and effective)."""
-    keys_by_volunteer: dict[int, set[str]] = defaultdict(set)
-    raw = Counter()
-    for receipt in receipts:
-        key = receipt.headers["Idempotency-Key"]
-        raw[key] += 1
-        keys_by_volunteer[int(receipt.json()["volunteer_id"])].add(key)
-    expected = range(1, VOLUNTEERS + 1)
-    lost = [v for v in expected if not keys_by_volunteer.get(v)]
-    duplicated = [v for v in expected if len(keys_by_volunteer.get(v, ())) > 1]
-    unexpected = sorted(set(keys_by_volunteer) - set(expected))
-    return {
-        "expected": VOLUNTEERS,
-        "raw_receipts": sum(raw.values()),
-        "keys_received_more_than_once": sum(1 for n in raw.values() if n > 1),
-        "effective_alerts": len(raw),
-        "delivered": VOLUNTEERS - len(lost) - len(duplicated),
-        "lost": len(lost),
-        "duplicated": len(duplicated),
-        "unexpected": len(unexpected),
-    }
-
-
 def test_two_sigkills_during_delivery_lose_and_duplicate_nothing(
     quick_redis: str, http_sink: Any, tmp_path: Path
 ) -> None:
@@ -187,14 +163,14 @@ def test_two_sigkills_during_delivery_lose_and_duplicate_nothing(
         assert worker.wait(30) == 0
     engine.dispose()
 
-    report = classify(http_sink.receipts)
-    print("\nfault-test checker:", json.dumps(report))
-    assert report["lost"] == 0
-    assert report["duplicated"] == 0
-    assert report["unexpected"] == 0
-    assert report["effective_alerts"] == VOLUNTEERS
+    report = classify(range(1, VOLUNTEERS + 1), webhook_receipts(http_sink.receipts))
+    print("\nfault-test checker:", json.dumps(report.summary()))
+    assert not report.lost
+    assert not report.duplicated
+    assert not report.unexpected
+    assert report.effective_receipts == VOLUNTEERS
     # Raw repeats are only retries of an accepted-but-unrecorded send, under the same key.
-    assert report["raw_receipts"] >= VOLUNTEERS + 1
+    assert report.raw_receipts >= VOLUNTEERS + 1
 
     client = redis.Redis.from_url(redis_url)
     assert client.llen("notifier.events.dead") == 1

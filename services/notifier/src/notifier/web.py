@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -56,6 +57,20 @@ def ids_in_range() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and not 0 <= value <= MAX_ID:
             abort(404, message="未找到 / not found")
+
+
+def refuse_deep_json() -> None:
+    """Before each request: JSON nested so deeply that parsing it would exhaust the stack
+    is answered 400 (malformed JSON is left to the arguments parser)."""
+    if not (request.is_json and request.content_length):
+        return
+    try:
+        json.loads(request.get_data(cache=True))
+    except RecursionError:
+        abort(400, message="JSON 嵌套过深 / JSON nested too deeply",
+              errors={"json": ["nested too deeply"]})
+    except ValueError:
+        return
 
 
 class UtcDateTime(fields.DateTime):
