@@ -47,24 +47,27 @@ def _safe_url(url: str) -> str:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    """Load the demo county (idempotent)."""
+    """Load the demo county, or with --district the demo district (both idempotent)."""
     from registry.migrate import upgrade  # noqa: PLC0415
     from registry.seed import seed_demo  # noqa: PLC0415
+    from registry.seed_district import seed_district  # noqa: PLC0415
 
     config = _config()
     upgrade(config["DATABASE_URL"])
     engine = make_engine(config["DATABASE_URL"])
     with session_scope(engine) as session:
-        counts = seed_demo(session)
+        counts = seed_district(session) if args.district else seed_demo(session)
     engine.dispose()
     if config.get("SERVICE_PASSWORD"):
         _ensure_service_user(config)
-    print("demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    label = "demo district" if args.district else "demo data"
+    print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 
 def cmd_relay(args: argparse.Namespace) -> int:
     """Publish outbox events to BROKER_URL until SIGTERM or SIGINT."""
+    from linli_contracts.metrics import serve_metrics  # noqa: PLC0415
     from linli_contracts.outbox import OutboxRelay  # noqa: PLC0415
     from registry.models import OUTBOX  # noqa: PLC0415
 
@@ -80,6 +83,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     log.info("registry relay publishing to %s", _safe_url(config["BROKER_URL"]))
+    serve_metrics(config.get("METRICS_PORT"))
     relay.run(stop)
     relay.close()
     engine.dispose()
@@ -113,7 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="upgrade the database to head").set_defaults(
         func=cmd_migrate
     )
-    commands.add_parser("seed-demo", help="load the demo county").set_defaults(func=cmd_seed_demo)
+    seed = commands.add_parser("seed-demo", help="load the demo county")
+    seed.add_argument(
+        "--district",
+        action="store_true",
+        help="load the demo district instead (90 communities, ~3,000 volunteers, one week)",
+    )
+    seed.set_defaults(func=cmd_seed_demo)
     commands.add_parser("relay", help="publish outbox events").set_defaults(func=cmd_relay)
     user = commands.add_parser("create-user", help="create or reset a user")
     user.add_argument("username")
