@@ -6,7 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := libs/contracts libs/testing services/registry services/scheduler services/notifier
+PACKAGES := libs/contracts libs/testing services/registry services/scheduler services/notifier \
+	services/portal
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
@@ -27,12 +28,13 @@ run: install ## start the whole system on local defaults with the demo county (C
 	$(PY) scripts/run.py
 
 test: install ## run every test against real servers (starts or installs what they need)
-	@eval "$$($(PY) scripts/ensure_services.py postgres)"; export LINLI_TEST_POSTGRES_URL; \
+	@eval "$$($(PY) scripts/ensure_services.py postgres chromium)"; \
+		export LINLI_TEST_POSTGRES_URL LINLI_CHROMIUM; \
 		$(VENV)/bin/ruff check --quiet . && $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install ## run the benchmarks (registry, notifier, engine; ~30 min) and print their tables
+bench: install ## run the benchmarks (registry and scheduler APIs, notifier, engine; ~30 min)
 	@eval "$$($(PY) scripts/ensure_services.py wrk)"; export LINLI_WRK; \
-		$(PY) bench/registry_bench.py && $(PY) bench/notifier_bench.py && $(PY) bench/engine_bench.py
+		$(PY) bench/api_bench.py && $(PY) bench/notifier_bench.py && $(PY) bench/engine_bench.py
 
 lint: install ## ruff lint and mypy type check
 	$(VENV)/bin/ruff check .

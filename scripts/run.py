@@ -26,7 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 VENV_BIN = Path(sys.executable).parent
 DEV_SECRET = "linli-local-development-secret-change-me"
-PORTS = {"registry": 8001, "scheduler": 8002, "notifier": 8003}
+PORTS = {"portal": 8000, "registry": 8001, "scheduler": 8002, "notifier": 8003}
+#: /metrics of the processes that are not web APIs: process -> (variable prefix, port).
+METRICS_PORTS = {
+    "registry-relay": ("REGISTRY", 9101),
+    "solve-worker-1": ("SCHEDULER", 9102),
+    "solve-worker-2": ("SCHEDULER", 9103),
+    "scheduler-relay": ("SCHEDULER", 9104),
+    "scheduler-consumer": ("SCHEDULER", 9105),
+    "notifier-worker": ("NOTIFIER", 9106),
+}
 SMTP_PORT = 8025
 DEMO_PASSWORD = "linli-demo"
 
@@ -70,6 +79,10 @@ def base_environment() -> dict[str, str]:
         "NOTIFIER_SMS_PROVIDER": "file",
         "NOTIFIER_SMS_OUTBOX_PATH": str(VAR / "sms-outbox.log"),
         "NOTIFIER_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['notifier']}",
+        # Confirm / decline links in messages open the portal, which signs the volunteer in.
+        "NOTIFIER_RESPONSE_BASE_URL": "http://127.0.0.1:8000",
+        "PORTAL_SERVICE_USERNAME": "portal",
+        "PORTAL_SERVICE_PASSWORD": DEMO_PASSWORD,
         "LOG_LEVEL": "INFO",
     }
     for key, value in defaults.items():
@@ -92,23 +105,32 @@ def procfile_lines(own_redis_port: int | None) -> list[str]:
             f"--dir {redis_dir} --appendonly yes --appendfsync everysec --save ''"
         )
     mail_dir = VAR / "mail"
+    # Each API merges its gunicorn workers' metrics in a directory of its own (cleaned at
+    # start); workers and relays serve theirs on a port each (METRICS_PORTS).
+    prom = {name: f"PROMETHEUS_MULTIPROC_DIR={VAR / 'metrics' / name}" for name in PORTS
+            if name != "portal"}
+    port = {name: f"{prefix}_METRICS_PORT={number}" for name, (prefix, number)
+            in METRICS_PORTS.items()}
     lines += [
         # A local mailbox (Maildir under var/mail) so e-mail alerts can be read in development.
         f"mail: {python} -m aiosmtpd -n -l 127.0.0.1:{SMTP_PORT} "
         f"-c aiosmtpd.handlers.Mailbox {mail_dir}",
-        f"registry: PORT={PORTS['registry']} {gunicorn} "
+        f"registry: PORT={PORTS['registry']} {prom['registry']} {gunicorn} "
         f"-c {src / 'registry/src/registry/gunicorn.conf.py'} registry.wsgi:app",
-        f"registry-relay: {python} -m registry relay",
-        f"scheduler: PORT={PORTS['scheduler']} {gunicorn} "
+        f"registry-relay: {port['registry-relay']} {python} -m registry relay",
+        f"scheduler: PORT={PORTS['scheduler']} {prom['scheduler']} {gunicorn} "
         f"-c {src / 'scheduler/src/scheduler/service/gunicorn.conf.py'} "
         "scheduler.service.wsgi:app",
-        f"solve-worker-1: {python} -m scheduler.service solve-worker",
-        f"solve-worker-2: {python} -m scheduler.service solve-worker",
-        f"scheduler-relay: {python} -m scheduler.service relay",
-        f"scheduler-consumer: {python} -m scheduler.service consume",
-        f"notifier: PORT={PORTS['notifier']} {gunicorn} "
+        f"solve-worker-1: {port['solve-worker-1']} {python} -m scheduler.service solve-worker",
+        f"solve-worker-2: {port['solve-worker-2']} {python} -m scheduler.service solve-worker",
+        f"scheduler-relay: {port['scheduler-relay']} {python} -m scheduler.service relay",
+        f"scheduler-consumer: {port['scheduler-consumer']} {python} -m scheduler.service "
+        "consume",
+        f"notifier: PORT={PORTS['notifier']} {prom['notifier']} {gunicorn} "
         f"-c {src / 'notifier/src/notifier/gunicorn.conf.py'} notifier.wsgi:app",
-        f"notifier-worker: {python} -m notifier worker",
+        f"notifier-worker: {port['notifier-worker']} {python} -m notifier worker",
+        f"portal: PORT={PORTS['portal']} {gunicorn} "
+        f"-c {src / 'portal/src/portal/gunicorn.conf.py'} portal.wsgi:app",
     ]
     return lines
 
@@ -201,6 +223,9 @@ def banner() -> str:
         [
             "",
             "邻里 Linli 已启动 / is running:",
+            f"  ▶ 打开 / open  http://127.0.0.1:{PORTS['portal']}/   "
+            "(协调员与志愿者页面 / pages for coordinators and volunteers)",
+            "",
             f"  registry API   {r}/docs   (OpenAPI {r}/openapi.json)",
             f"  scheduler API  {s}/docs   (OpenAPI {s}/openapi.json)",
             f"  notifier API   {n}/docs   (OpenAPI {n}/openapi.json)",

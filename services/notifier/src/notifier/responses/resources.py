@@ -53,7 +53,8 @@ class Response(MethodView):
             abort(404, message="链接无效 / unknown link")
         answer = used(session, grant.jti)
         return {
-            "assignment_id": row.assignment_id, "activity_name": row.shift["activity_name"],
+            "assignment_id": row.assignment_id, "volunteer_id": row.volunteer_id,
+            "plan_id": row.plan_id, "role": row.role, "activity_name": row.shift["activity_name"],
             "date": row.shift["date"], "start": row.shift["start"], "end": row.shift["end"],
             "venue_name": row.shift.get("venue_name"), "status": row.status,
             "suggested": args.get("response"), "answered": answer.response if answer else None,

@@ -27,6 +27,9 @@ class ResponseLinkSchema(Schema):
     """What a response link is about, and whether it was used."""
 
     assignment_id = fields.Integer()
+    volunteer_id = fields.Integer()
+    plan_id = fields.Integer()
+    role = fields.String()
     activity_name = fields.String()
     date = fields.String()
     start = fields.String()

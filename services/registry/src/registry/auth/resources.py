@@ -8,8 +8,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from registry.auth.schemas import TokenRequestSchema, TokenSchema
-from registry.auth.service import check_credentials, token_community_ids
+from registry.auth.principal import require_roles
+from registry.auth.schemas import TokenRequestSchema, TokenSchema, VolunteerTokenRequestSchema
+from registry.auth.service import check_credentials, token_community_ids, volunteer_user
 from registry.auth.tokens import issue_token
 from registry.db import db
 from registry.i18n import t
@@ -38,4 +39,31 @@ class Token(MethodView):
             community_ids=token_community_ids(db.session, user),
             volunteer_id=user.volunteer_id,
         )
+        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}
+
+
+@blp.route("/volunteer-token")
+class VolunteerToken(MethodView):
+    """Volunteer tokens for the web portal."""
+
+    @blp.arguments(VolunteerTokenRequestSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(403, description="仅限服务账号 Services only")
+    @blp.alt_response(404, description="无此志愿者 Unknown or inactive volunteer")
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Issue a volunteer's own token to a service (the portal, after checking a signed
+        response link): the same token a volunteer gets by logging in."""
+        require_roles("service")
+        user = volunteer_user(db.session, body["volunteer_id"])
+        if user is None:
+            abort(404, message=t("404"))
+            raise AssertionError("abort raises")
+        token, ttl = issue_token(
+            user.id,
+            user.role,
+            current_app.config,
+            community_ids=token_community_ids(db.session, user),
+            volunteer_id=user.volunteer_id,
+        )
+        db.session.commit()
         return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}

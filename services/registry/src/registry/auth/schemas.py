@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from registry.common import Text
 
@@ -12,6 +12,13 @@ class TokenRequestSchema(Schema):
 
     username = Text(100, 1, required=True)
     password = Text(200, 1, required=True, load_only=True)
+
+
+class VolunteerTokenRequestSchema(Schema):
+    """Which volunteer a service asks a token for."""
+
+    volunteer_id = fields.Integer(required=True, strict=True,
+                                  validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class TokenSchema(Schema):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.auth.principal import ROLES
@@ -40,6 +43,42 @@ def token_community_ids(session: Session, user: User) -> list[int]:
         volunteer = session.get(Volunteer, user.volunteer_id)
         return [volunteer.community_id] if volunteer else []
     return sorted(int(c) for c in user.community_ids or [])
+
+
+def volunteer_user(session: Session, volunteer_id: int) -> User | None:
+    """The volunteer's login, created without a usable password when they have none yet.
+
+    None when the volunteer does not exist, is inactive, or their login was disabled: the
+    link-based sign-in must not bring back someone a coordinator switched off.
+    """
+    volunteer = session.get(Volunteer, volunteer_id)
+    if volunteer is None or not volunteer.active:
+        return None
+    users = list(session.scalars(
+        select(User).where(User.role == "volunteer", User.volunteer_id == volunteer_id)
+        .order_by(User.id)
+    ))
+    if users:
+        active = [u for u in users if u.active]
+        return active[0] if active else None
+    user = User(
+        username=f"volunteer-{volunteer_id}",
+        # Nobody knows this password: the account is reached only through volunteer tokens.
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        role="volunteer",
+        community_ids=[],
+        volunteer_id=volunteer_id,
+        active=True,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # A concurrent sign-in of the same volunteer created it first.
+        return session.scalars(select(User).where(User.username == user.username)).first()
+    emit_change(session, "user", user.id, "created", None, ["role", "volunteer_id"])
+    return user
 
 
 def upsert_user(

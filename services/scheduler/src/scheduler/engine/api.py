@@ -57,8 +57,10 @@ def repair(problem: Problem | dict[str, Any], plan: dict[str, Any],
 
 
 def candidates(problem: Problem | dict[str, Any], plan: dict[str, Any], shift_id: str,
-               skill: str, limit: int = 10, lang: str = "zh-CN") -> list[dict[str, Any]]:
+               skill: str, limit: int = 10, lang: str = "zh-CN",
+               replacing: str | None = None) -> list[dict[str, Any]]:
     """Best-ranked eligible volunteers for one open slot, then the excluded ones with why."""
     from .ranking import rank  # noqa: PLC0415
 
-    return rank(_as_problem(problem), plan, shift_id, skill, limit=limit, lang=lang)
+    return rank(_as_problem(problem), plan, shift_id, skill, limit=limit, lang=lang,
+                replacing=replacing)

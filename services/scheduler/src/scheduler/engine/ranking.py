@@ -8,12 +8,18 @@ from .errors import ProblemError
 from .explain import first_block, plan_state
 from .index import VolunteerIndex, exclusion_reasons
 from .problem import Problem
+from .rules.adults import is_adult, required
 from .texts import blocked_text, excluded_text, lang_of
 
 
 def rank(problem: Problem, plan: dict[str, Any], shift_id: str, skill: str, *,
-         limit: int = 10, lang: str = "zh-CN") -> list[dict[str, Any]]:
-    """Eligible, free volunteers best first (up to limit), then excluded ones (up to limit)."""
+         limit: int = 10, lang: str = "zh-CN", replacing: str | None = None,
+         ) -> list[dict[str, Any]]:
+    """Eligible, free volunteers best first (up to limit), then excluded ones (up to limit).
+
+    With `replacing`, the place is the one that volunteer leaves: a minor is then excluded when
+    the shift would keep too few adults with the children.
+    """
     shift = problem.shift_by_id.get(shift_id)
     if shift is None:
         raise ProblemError("shift_id", f"unknown shift {shift_id!r}")
@@ -36,6 +42,8 @@ def rank(problem: Problem, plan: dict[str, Any], shift_id: str, skill: str, *,
         group = problem.shifts[sj].group_id
         if group:
             groups.setdefault(vi, set()).add(group)
+    adults_short = _adults_short_without(problem, ix, state.people_on.get(si, []), shift,
+                                         replacing)
     distance = ix.home_distance(shift.venue_id)
     zh = lang_of(lang) == "zh-CN"
     good, excluded = [], []
@@ -47,6 +55,8 @@ def rank(problem: Problem, plan: dict[str, Any], shift_id: str, skill: str, *,
         if not codes:
             block = first_block(state, vi, si)
             codes = [block] if block else []
+        if not codes and adults_short and not is_adult(vol, shift):
+            codes = ["too_few_adults"]
         if codes:
             texts = [excluded_text(c, lang) if c in _EXCLUDE else blocked_text(c, lang)
                      for c in codes]
@@ -80,6 +90,16 @@ def rank(problem: Problem, plan: dict[str, Any], shift_id: str, skill: str, *,
     for rank_no, row in enumerate(ranked, 1):
         row["rank"] = rank_no
     return ranked + excluded[:limit]
+
+
+def _adults_short_without(problem: Problem, ix: VolunteerIndex, people: list[int], shift: Any,
+                          replacing: str | None) -> bool:
+    """Whether the shift, once `replacing` leaves it, has fewer adults than it needs."""
+    if replacing is None or replacing not in ix.pos:
+        return False
+    staying = [vi for vi in people if vi != ix.pos[replacing]]
+    adults = sum(is_adult(problem.volunteers[vi], shift) for vi in staying)
+    return adults < required(problem, shift)
 
 
 _EXCLUDE = {"unavailable", "on_leave", "no_qualification", "age", "minor_not_daytime",

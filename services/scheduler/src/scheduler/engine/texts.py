@@ -34,14 +34,15 @@ BLOCKED = {
               "daily_max": "已达每日班次上限", "max_consecutive": "已达连续工作天数上限",
               "max_total": "已达总时长上限", "max_weekends": "已达周末次数上限",
               "kind_max": "已达该类活动次数上限", "succession": "与前后一天的班次冲突",
-              "unused": "未被安排"},
+              "unused": "未被安排", "too_few_adults": "换上后在场成人不足（有儿童在场）"},
     "en": {"busy": "busy at that time (travel included)", "no_rest": "would not get enough rest",
            "weekly_cap": "at their weekly cap", "monthly_cap": "at their monthly cap",
            "daily_max": "at their daily maximum",
            "max_consecutive": "at their consecutive-day limit",
            "max_total": "at their total-hours limit", "max_weekends": "at their weekend limit",
            "kind_max": "at their limit for this kind of activity",
-           "succession": "blocked by a shift the day before or after", "unused": "left unassigned"},
+           "succession": "blocked by a shift the day before or after", "unused": "left unassigned",
+           "too_few_adults": "would leave too few adults with the children"},
 }
 
 SHIFT_LEVEL = {

@@ -70,13 +70,14 @@ def repair(
 
 def candidates(
     problem: dict[str, Any], plan: dict[str, Any], shift_id: str, skill: str, limit: int,
-    lang: str = "zh-CN",
+    lang: str = "zh-CN", replacing: str | None = None,
 ) -> list[dict[str, Any]]:
     """Volunteers ranked for one open slot, best first."""
     from scheduler.engine import ProblemError  # noqa: PLC0415
     from scheduler.engine.api import candidates as engine_candidates  # noqa: PLC0415
 
     try:
-        return list(engine_candidates(problem, plan, shift_id, skill, limit=limit, lang=lang))
+        return list(engine_candidates(problem, plan, shift_id, skill, limit=limit, lang=lang,
+                                      replacing=replacing))
     except ProblemError as exc:
         raise Invalid("bad_problem", errors={exc.field or "shift_id": [exc.message]}) from None

@@ -64,6 +64,13 @@ def edit(
     if action == "assign":
         if current is not None:
             raise Invalid("already_assigned")
+        if data.get("replace") is not None:
+            # One change, checked as a whole: taking the leaver off first could break a rule
+            # (two adults with children) that the swap itself keeps.
+            leaving = (int(data["replace"]), shift_id)
+            if not any(key_of(a) == leaving for a in edited):
+                raise Invalid("not_assigned", errors={"json": {"replace": ["not_assigned"]}})
+            edited = [a for a in edited if key_of(a) != leaving]
         edited.append({"volunteer_id": volunteer_id, "shift_id": shift_id, "skill": skill,
                        "pinned": bool(data.get("pin", True)), "source": "manual"})
     elif action == "pin":
@@ -228,14 +235,16 @@ def _changed_problem(problem: Mapping[str, Any], change: Mapping[str, Any]) -> d
 
 
 def candidates(
-    session: Session, plan: Plan, shift_id: int, skill: str, limit: int, lang: str
+    session: Session, plan: Plan, shift_id: int, skill: str, limit: int, lang: str,
+    replacing: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Volunteers ranked for one open slot of the latest version."""
+    """Volunteers ranked for one open slot of the latest version (or the place `replacing`
+    would leave)."""
     version = store.version_of(session, plan)
     if version.result is None:
         raise Conflict("not_solved", errors={"state": [version.state]})
     items = store.assignments_of(session, version)
     return engine_port.candidates(
         problem_for_solve(session, plan, version), store.engine_plan(version, items),
-        str(shift_id), skill, limit, lang,
+        str(shift_id), skill, limit, lang, None if replacing is None else str(replacing),
     )

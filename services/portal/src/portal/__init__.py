@@ -1,0 +1,1 @@
+"""Linli web portal: the pages coordinators and volunteers use, over the services' HTTP APIs."""
