@@ -138,6 +138,15 @@ def ensure_binary(name: str, package: str) -> str:
     return str(path)
 
 
+def ensure_cjk_font() -> None:
+    """Pages are in Chinese: without a CJK font the browser tests' screenshots show boxes."""
+    fc_list = shutil.which("fc-list")
+    listed = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True,
+                            check=False).stdout if fc_list else ""
+    if not listed.strip():
+        apt_install("fonts-wqy-microhei")
+
+
 def main(argv: list[str]) -> int:
     """Ensure each requirement named on the command line."""
     wanted = argv or ["postgres"]
@@ -148,6 +157,7 @@ def main(argv: list[str]) -> int:
             print(f"LINLI_WRK={ensure_binary('wrk', 'wrk')}")
         elif item == "chromium":
             print(f"LINLI_CHROMIUM={ensure_binary('chromium', 'chromium')}")
+            ensure_cjk_font()
         else:
             fail(f"unknown requirement {item!r}")
     return 0

@@ -113,11 +113,7 @@ def running(consumer: EventConsumer) -> Iterator[EventConsumer]:
 
 def drain(url: str, queue_name: str) -> list[Message]:
     """Take (and ack) every message now in a queue (or dead-letter queue) of the topology."""
-    queue = (
-        topology.dead_letter_queue_for(queue_name.removesuffix(topology.DEAD_SUFFIX))
-        if queue_name.endswith(topology.DEAD_SUFFIX)
-        else topology.queue_for(queue_name)
-    )
+    queue = _queue(queue_name)
     taken = []
     with Connection(url) as conn, conn.channel() as channel:
         bound = queue(channel)
@@ -127,8 +123,17 @@ def drain(url: str, queue_name: str) -> list[Message]:
     return taken
 
 
+def _queue(queue_name: str) -> Any:
+    if queue_name.endswith(topology.DEAD_SUFFIX):
+        return topology.dead_letter_queue_for(queue_name.removesuffix(topology.DEAD_SUFFIX))
+    return topology.queue_for(queue_name)
+
+
 def queue_length(url: str, queue_name: str) -> int:
-    """Messages waiting in a queue right now (Redis lists; unacked ones are not counted)."""
+    """Messages waiting in a queue right now (unacked ones are not counted)."""
+    if topology.transport_of(url) == topology.AMQP:
+        with topology.connection(url) as conn, conn.channel() as channel:
+            return int(_queue(queue_name)(channel).queue_declare().message_count)
     import redis  # noqa: PLC0415
 
     client = redis.Redis.from_url(url)

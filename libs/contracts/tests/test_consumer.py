@@ -1,4 +1,5 @@
-"""EventConsumer against a real Redis and a real database (SQLite and PostgreSQL)."""
+"""EventConsumer against a real broker (Redis; RabbitMQ too where a test takes `broker_url`) and a
+real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -43,44 +44,48 @@ def _event(type_: str = "assignment.assigned") -> Envelope:
 
 
 @pytest.fixture
-def consumer(redis_url: str, sessions: sessionmaker[Session], kit: SimpleNamespace):
-    """A recording consumer of `notifier.events` that retries at once, 3 attempts at most."""
+def consumer(request: pytest.FixtureRequest, sessions: sessionmaker[Session],
+             kit: SimpleNamespace):
+    """A recording consumer of `notifier.events` that retries at once, 3 attempts at most, on
+    the test's `broker_url` (Redis and RabbitMQ), else on Redis."""
+    url = request.getfixturevalue(
+        "broker_url" if "broker_url" in request.fixturenames else "redis_url")
     return kit.RecordingConsumer(
-        topology.connection(redis_url), sessions, kit.INBOX, max_attempts=3, retry_delay=0
+        topology.connection(url), sessions, kit.INBOX, max_attempts=3, retry_delay=0
     )
 
 
-def test_processes_once_and_acks(consumer, redis_url, engine, kit) -> None:
+def test_processes_once_and_acks(consumer, broker_url, engine, kit) -> None:
     first, second = _event(), _event("plan.published")
-    _publish(redis_url, first, second)
+    _publish(broker_url, first, second)
     with kit.running(consumer):
         kit.wait_until(lambda: len(kit.effects(engine)) == 2)
     assert kit.effects(engine) == [first.id, second.id]
-    assert kit.queue_length(redis_url, "notifier.events") == 0
-    assert kit.drain(redis_url, "notifier.events.dead") == []
+    assert kit.queue_length(broker_url, "notifier.events") == 0
+    assert kit.drain(broker_url, "notifier.events.dead") == []
 
 
-def test_duplicate_message_id_is_processed_once(consumer, redis_url, engine, kit) -> None:
+def test_duplicate_message_id_is_processed_once(consumer, broker_url, engine, kit) -> None:
     event, marker = _event(), _event("plan.published")
-    _publish(redis_url, event, event, marker)
+    _publish(broker_url, event, event, marker)
     with kit.running(consumer):
         kit.wait_until(lambda: marker.id in kit.effects(engine))
     assert kit.effects(engine) == [event.id, marker.id]
     assert consumer.calls == [event.id, marker.id]
-    assert kit.queue_length(redis_url, "notifier.events") == 0
+    assert kit.queue_length(broker_url, "notifier.events") == 0
     with engine.connect() as conn:
         rows = conn.execute(sa.select(kit.INBOX.c.consumer, kit.INBOX.c.message_id)).all()
     assert sorted(rows) == sorted([("recorder", event.id), ("recorder", marker.id)])
 
 
-def test_transient_failure_is_requeued_then_succeeds(consumer, redis_url, engine, kit) -> None:
+def test_transient_failure_is_requeued_then_succeeds(consumer, broker_url, engine, kit) -> None:
     event = _event()
     consumer.transient_failures[event.id] = 2
-    _publish(redis_url, event)
+    _publish(broker_url, event)
     with kit.running(consumer):
         kit.wait_until(lambda: kit.effects(engine) == [event.id])
     assert consumer.calls == [event.id] * 3
-    assert kit.drain(redis_url, "notifier.events.dead") == []
+    assert kit.drain(broker_url, "notifier.events.dead") == []
 
 
 def test_always_failing_message_is_dead_lettered_and_the_next_is_processed(
@@ -102,12 +107,12 @@ def test_always_failing_message_is_dead_lettered_and_the_next_is_processed(
     assert kit.queue_length(redis_url, "notifier.events") == 0
 
 
-def test_permanent_error_is_dead_lettered_at_once(consumer, redis_url, engine, kit) -> None:
+def test_permanent_error_is_dead_lettered_at_once(consumer, broker_url, engine, kit) -> None:
     event = _event()
     consumer.permanent.add(event.id)
-    _publish(redis_url, event)
+    _publish(broker_url, event)
     with kit.running(consumer):
-        kit.wait_until(lambda: kit.queue_length(redis_url, "notifier.events.dead") == 1)
+        kit.wait_until(lambda: kit.queue_length(broker_url, "notifier.events.dead") == 1)
     assert consumer.calls == [event.id]
     assert kit.effects(engine) == []
     with engine.connect() as conn:  # the failed attempt left no inbox row
@@ -144,7 +149,7 @@ def test_poison_message_is_dead_lettered_and_its_body_never_logged(
 
 
 def test_message_is_acked_only_after_the_commit(
-    consumer, redis_url, engine, sessions, kit
+    consumer, broker_url, engine, sessions, kit
 ) -> None:
     event = _event()
     failures = {"left": 1}
@@ -157,11 +162,11 @@ def test_message_is_acked_only_after_the_commit(
                 raise OperationalError("COMMIT", {}, Exception("database went away"))
 
     consumer.before_effect = fail_first_commit
-    _publish(redis_url, event)
+    _publish(broker_url, event)
     with kit.running(consumer):
         kit.wait_until(lambda: kit.effects(engine) == [event.id])
     assert consumer.calls == [event.id, event.id]
-    assert kit.queue_length(redis_url, "notifier.events") == 0
+    assert kit.queue_length(broker_url, "notifier.events") == 0
 
 
 class Crash(BaseException):
@@ -169,11 +174,11 @@ class Crash(BaseException):
 
 
 def test_crash_at_commit_leaves_the_message_unacked(
-    redis_url, engine, sessions, kit
+    broker_url, engine, sessions, kit
 ) -> None:
     event = _event()
-    _publish(redis_url, event)
-    crashing = kit.RecordingConsumer(topology.connection(redis_url), sessions, kit.INBOX)
+    _publish(broker_url, event)
+    crashing = kit.RecordingConsumer(topology.connection(broker_url), sessions, kit.INBOX)
 
     def crash_at_commit(envelope: Envelope, session: Session) -> None:
         @sa.event.listens_for(session, "before_commit", once=True)
@@ -185,20 +190,20 @@ def test_crash_at_commit_leaves_the_message_unacked(
         crashing.run()
     assert kit.effects(engine) == []
     # Not acked: the broker gives the message back (here at channel close; after a SIGKILL,
-    # after the visibility timeout).
-    kit.wait_until(lambda: kit.queue_length(redis_url, "notifier.events") == 1)
+    # RabbitMQ at once, Redis after the visibility timeout).
+    kit.wait_until(lambda: kit.queue_length(broker_url, "notifier.events") == 1)
 
-    survivor = kit.RecordingConsumer(topology.connection(redis_url), sessions, kit.INBOX)
+    survivor = kit.RecordingConsumer(topology.connection(broker_url), sessions, kit.INBOX)
     with kit.running(survivor):
         kit.wait_until(lambda: kit.effects(engine) == [event.id])
-    assert kit.queue_length(redis_url, "notifier.events") == 0
+    assert kit.queue_length(broker_url, "notifier.events") == 0
 
 
 def test_sigterm_finishes_and_acks_the_current_message_then_stops(
-    consumer, redis_url, engine, kit
+    consumer, broker_url, engine, kit
 ) -> None:
     event, waiting = _event(), _event("plan.published")
-    _publish(redis_url, event, waiting)
+    _publish(broker_url, event, waiting)
     consumer.before_effect = lambda envelope, session: os.kill(os.getpid(), signal.SIGTERM)
     previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -209,13 +214,13 @@ def test_sigterm_finishes_and_acks_the_current_message_then_stops(
             signal.signal(signum, handler)
     assert kit.effects(engine) == [event.id]
     # The other message was never taken, or was given back when the channel closed.
-    kit.wait_until(lambda: kit.queue_length(redis_url, "notifier.events") == 1)
-    [left] = kit.drain(redis_url, "notifier.events")
+    kit.wait_until(lambda: kit.queue_length(broker_url, "notifier.events") == 1)
+    [left] = kit.drain(broker_url, "notifier.events")
     assert parse_envelope(left.body) == waiting
 
 
 def test_handler_error_outside_the_rules_never_ends_the_loop(
-    consumer, redis_url, engine, kit
+    consumer, broker_url, engine, kit
 ) -> None:
     event = _event()
     original = consumer._on_message
@@ -228,7 +233,7 @@ def test_handler_error_outside_the_rules_never_ends_the_loop(
         original(queue, message)
 
     consumer._on_message = flaky
-    _publish(redis_url, event)
+    _publish(broker_url, event)
     with kit.running(consumer):
         kit.wait_until(lambda: kit.effects(engine) == [event.id], timeout=60)
 

@@ -1,4 +1,5 @@
-"""Outbox and relay against a real database (SQLite and PostgreSQL) and a real Redis."""
+"""Outbox and relay against a real database (SQLite and PostgreSQL) and a real broker (Redis,
+and RabbitMQ where the test is parametrised over both)."""
 
 from __future__ import annotations
 
@@ -44,13 +45,13 @@ def test_event_exists_only_if_the_callers_transaction_commits(
 
 
 def test_relay_publishes_oldest_first_and_marks_sent(
-    engine: sa.Engine, redis_url: str, kit: SimpleNamespace
+    engine: sa.Engine, broker_url: str, kit: SimpleNamespace
 ) -> None:
     events = [_event("assignment.assigned"), _event("plan.published"), _event("scheduler.solve")]
     with engine.begin() as conn:
         for event in events:
             record(conn, kit.OUTBOX, event)
-    relay = OutboxRelay(engine, kit.OUTBOX, redis_url, batch_size=2)
+    relay = OutboxRelay(engine, kit.OUTBOX, broker_url, batch_size=2)
     try:
         assert relay.relay_once() == 2
         assert relay.relay_once() == 1
@@ -58,9 +59,9 @@ def test_relay_publishes_oldest_first_and_marks_sent(
     finally:
         relay.close()
     assert all(r.published_at is not None and r.attempts == 1 for r in _rows(engine, kit))
-    notifier = [parse_envelope(m.body) for m in kit.drain(redis_url, "notifier.events")]
+    notifier = [parse_envelope(m.body) for m in kit.drain(broker_url, "notifier.events")]
     assert notifier == events[:2]
-    assert [parse_envelope(m.body) for m in kit.drain(redis_url, "scheduler.solve")] == events[2:]
+    assert [parse_envelope(m.body) for m in kit.drain(broker_url, "scheduler.solve")] == events[2:]
 
 
 def test_broker_down_keeps_the_event_and_delivers_it_once_after_recovery(
@@ -122,7 +123,7 @@ def test_run_loop_survives_a_broker_outage(
 
 
 def test_crash_between_publish_and_mark_is_consumed_once(
-    engine: sa.Engine, sessions: sessionmaker[Session], redis_url: str, kit: SimpleNamespace
+    engine: sa.Engine, sessions: sessionmaker[Session], broker_url: str, kit: SimpleNamespace
 ) -> None:
     event = _event()
     with engine.begin() as conn:
@@ -143,36 +144,36 @@ def test_crash_between_publish_and_mark_is_consumed_once(
             return 0
 
     with pytest.raises(SystemExit):
-        CrashingRelay(engine, kit.OUTBOX, redis_url).relay_once()
+        CrashingRelay(engine, kit.OUTBOX, broker_url).relay_once()
     assert _rows(engine, kit)[0].published_at is None
-    relay = OutboxRelay(engine, kit.OUTBOX, redis_url)
+    relay = OutboxRelay(engine, kit.OUTBOX, broker_url)
     try:
         assert relay.relay_once() == 1  # the restarted relay publishes the same row again
     finally:
         relay.close()
-    assert kit.queue_length(redis_url, "notifier.events") == 2
+    assert kit.queue_length(broker_url, "notifier.events") == 2
 
-    consumer = kit.RecordingConsumer(topology.connection(redis_url), sessions, kit.INBOX,
+    consumer = kit.RecordingConsumer(topology.connection(broker_url), sessions, kit.INBOX,
                                      retry_delay=0)
     with kit.running(consumer):
         kit.wait_until(lambda: len(consumer.calls) == 1
-                       and kit.queue_length(redis_url, "notifier.events") == 0)
+                       and kit.queue_length(broker_url, "notifier.events") == 0)
     assert kit.effects(engine) == [event.id]
 
 
 def test_republish_sends_chosen_rows_again(
-    engine: sa.Engine, redis_url: str, kit: SimpleNamespace
+    engine: sa.Engine, broker_url: str, kit: SimpleNamespace
 ) -> None:
     event = _event("plan.published")
     with engine.begin() as conn:
         record(conn, kit.OUTBOX, event)
-    relay = OutboxRelay(engine, kit.OUTBOX, redis_url)
+    relay = OutboxRelay(engine, kit.OUTBOX, broker_url)
     try:
         assert relay.relay_once() == 1
         assert relay.republish([event.id]) == 1
     finally:
         relay.close()
-    assert [parse_envelope(m.body) for m in kit.drain(redis_url, "notifier.events")] == [
+    assert [parse_envelope(m.body) for m in kit.drain(broker_url, "notifier.events")] == [
         event, event
     ]
     assert _rows(engine, kit)[0].attempts == 2

@@ -1,4 +1,5 @@
-"""Topology on a real Redis: messages routed by type into durable queues, timeouts bounded."""
+"""Topology on a real broker (Redis, and RabbitMQ where parametrised): messages routed by type
+into durable queues, timeouts bounded."""
 
 from __future__ import annotations
 
@@ -24,18 +25,18 @@ def _publish(url: str, type_: str) -> str:
 
 
 def test_declare_all_is_idempotent_and_creates_every_binding(
-    redis_url: str, kit: SimpleNamespace
+    broker_url: str, kit: SimpleNamespace
 ) -> None:
-    with topology.connection(redis_url) as conn:
+    with topology.connection(broker_url) as conn:
         topology.declare_all(conn)
         topology.declare_all(conn)
-    ids = {type_: _publish(redis_url, type_) for type_ in (
+    ids = {type_: _publish(broker_url, type_) for type_ in (
         "assignment.response", "registry.volunteer.changed", "plan.published",
         "assignment.assigned", "assignment.changed", "assignment.cancelled", "scheduler.solve",
     )}
-    scheduler = [parse_envelope(m.body).id for m in kit.drain(redis_url, "scheduler.events")]
-    notifier = [parse_envelope(m.body).id for m in kit.drain(redis_url, "notifier.events")]
-    solve = [parse_envelope(m.body).id for m in kit.drain(redis_url, "scheduler.solve")]
+    scheduler = [parse_envelope(m.body).id for m in kit.drain(broker_url, "scheduler.events")]
+    notifier = [parse_envelope(m.body).id for m in kit.drain(broker_url, "notifier.events")]
+    solve = [parse_envelope(m.body).id for m in kit.drain(broker_url, "scheduler.solve")]
     assert scheduler == [ids["assignment.response"], ids["registry.volunteer.changed"]]
     assert notifier == [ids[t] for t in (
         "plan.published", "assignment.assigned", "assignment.changed", "assignment.cancelled",
@@ -59,9 +60,9 @@ def test_topic_exchange_on_redis_keeps_messages_for_absent_consumers(
     assert message.content_type == "application/json"
 
 
-def test_unrouted_types_are_not_an_error(redis_url: str) -> None:
+def test_unrouted_types_are_not_an_error(broker_url: str) -> None:
     """Facts nobody subscribes to yet (e.g. registry.grid.changed) are published quietly."""
-    _publish(redis_url, "registry.grid.changed")
+    _publish(broker_url, "registry.grid.changed")
 
 
 def test_unknown_queue_is_refused() -> None:

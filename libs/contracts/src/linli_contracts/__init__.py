@@ -1,8 +1,10 @@
 """Linli wire contract shared by every service.
 
 Topology (`topology`), the envelope (`envelope`), versioned message schemas (`schemas`), the
-transactional outbox and its relay (`outbox`), and the consumer base with its inbox (`inbox`,
-`consumer`). No domain logic and no service's models live here.
+transactional outbox and its relay (`outbox`), the consumer base with its inbox (`inbox`,
+`consumer`), and the plumbing every process shares: JSON logs with the correlation id
+(`logs`) and Prometheus metrics (`metrics`, `multiproc`). No domain logic and no service's
+models live here.
 """
 
 from linli_contracts.envelope import Envelope, make_event, parse_envelope

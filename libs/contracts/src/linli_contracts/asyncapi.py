@@ -93,7 +93,8 @@ def build_document() -> dict[str, Any]:
         channels[dead.name] = {
             "description": (
                 f"Dead letters of `{queue}`: the original body, untouched, with the reason in "
-                "the `x-linli-error` header."
+                "the `x-linli-error` header (Redis) or in `x-death` (RabbitMQ, where the "
+                "queue is a quorum queue dead-lettering on the broker)."
             ),
             "subscribe": {
                 "operationId": f"receive_dead_{queue.replace('.', '_')}",
@@ -154,6 +155,8 @@ def build_document() -> dict[str, Any]:
                         "x-linli-attempts": {"type": "integer", "minimum": 0},
                         "x-linli-error": {"type": "string"},
                         "x-linli-queue": {"type": "string"},
+                        "x-delivery-count": {"type": "integer", "minimum": 0},
+                        "x-death": {"type": "array"},
                     },
                 },
             },

@@ -6,9 +6,16 @@ the rest for every message:
 - decode and validate it; an undecodable or invalid message goes to `<queue>.dead` at once;
 - in one database transaction, record its id in the inbox and run the handler; commit; only
   then ack. An id already in the inbox is acked without running the handler;
-- on failure, decide by `DECISIONS`: dead-letter at once, or requeue with back-off (a copy with
-  an incremented attempts header, because Redis keeps no delivery count) and dead-letter after
-  `max_attempts` failures.
+- on failure, decide by `DECISIONS`: dead-letter at once, or requeue with back-off and
+  dead-letter after `max_attempts` deliveries.
+
+How a retry and a dead-letter happen depends on the broker (`topology.counts_deliveries`). On
+RabbitMQ the message itself goes back (`reject` with requeue), the quorum queue counts its
+deliveries (`x-delivery-count`, which also counts deliveries to consumers that died), and a
+dead-letter is a `reject` without requeue that the broker routes to `<queue>.dead`, keeping
+the message until that queue has it. Redis keeps no count: a retry is a copy carrying an
+incremented attempts header, published before the original is acked, and a dead-letter is a
+copy published to `<queue>.dead` the same way.
 
 Log lines carry the message id, type, queue and error, never the body (it holds personal data).
 """
@@ -34,11 +41,15 @@ from linli_contracts import topology
 from linli_contracts.envelope import Envelope, parse_envelope
 from linli_contracts.errors import ContractError, PermanentError
 from linli_contracts.inbox import already_processed, mark_processed
+from linli_contracts.logs import correlation
+from linli_contracts.metrics import CONSUMED
 from linli_contracts.outbox import DEFAULT_RETRY_POLICY
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-linli-attempts"
+#: Deliveries before this one, counted by a RabbitMQ quorum queue.
+DELIVERY_COUNT_HEADER = "x-delivery-count"
 ERROR_HEADER = "x-linli-error"
 QUEUE_HEADER = "x-linli-queue"
 
@@ -62,10 +73,15 @@ def decide(exc: BaseException) -> str:
 
 
 def _attempts(message: Message) -> int:
-    try:
-        return int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
-    except (TypeError, ValueError):
-        return 0
+    """Failed deliveries so far: our own header (Redis) plus the broker's count (RabbitMQ)."""
+    headers = message.headers or {}
+    total = 0
+    for name in (ATTEMPTS_HEADER, DELIVERY_COUNT_HEADER):
+        try:
+            total += max(0, int(headers.get(name, 0)))
+        except (TypeError, ValueError):
+            continue
+    return total
 
 
 def _fingerprint(body: Any) -> str:
@@ -100,7 +116,7 @@ class EventConsumer(ConsumerProducerMixin):
         *,
         name: str | None = None,
         queues: tuple[str, ...] | list[str] | None = None,
-        max_attempts: int = 5,
+        max_attempts: int = topology.MAX_DELIVERIES,
         retry_delay: float = 0.5,
         max_retry_delay: float = 30.0,
         prefetch_count: int = 1,
@@ -167,12 +183,23 @@ class EventConsumer(ConsumerProducerMixin):
     # -- one message --------------------------------------------------------------------------
 
     def _on_message(self, queue: str, message: Message) -> None:
+        if self.should_stop:
+            # Delivered after a stop request (py-amqp hands over deliveries that arrive while
+            # it waits for the cancel to be confirmed): left unacked, the broker gives it back
+            # when the channel closes.
+            return
         attempts = _attempts(message)
         try:
             envelope = parse_envelope(message.body)
         except ContractError as exc:
             self._reject(queue, message, _describe(exc), attempts)
             return
+        # Log lines of the handler and events it emits carry the message's correlation id.
+        with correlation(envelope.correlation_id):
+            self._on_envelope(queue, message, envelope, attempts)
+
+    def _on_envelope(self, queue: str, message: Message, envelope: Envelope,
+                     attempts: int) -> None:
         try:
             duplicate = self._process(envelope)
         except Exception as exc:  # noqa: BLE001 - every failure is retried or dead-lettered
@@ -180,6 +207,7 @@ class EventConsumer(ConsumerProducerMixin):
             return
         # Only now, after the commit, is the message acknowledged.
         message.ack()
+        CONSUMED.labels(self.name, "duplicate" if duplicate else "processed").inc()
         log.info(
             "consumer %s %s message %s (%s)",
             self.name, "skipped duplicate" if duplicate else "processed", envelope.id,
@@ -214,8 +242,10 @@ class EventConsumer(ConsumerProducerMixin):
                 "consumer %s dead-letters message %s (%s) after %d attempt(s): %s",
                 self.name, envelope.id, envelope.type, attempts, reason,
             )
+            CONSUMED.labels(self.name, "dead_lettered").inc()
             self._dead_letter(queue, message, reason, attempts)
             return
+        CONSUMED.labels(self.name, "retried").inc()
         delay = min(self.max_retry_delay, self.retry_delay * 2 ** (attempts - 1))
         log.warning(
             "consumer %s requeues message %s (%s), attempt %d of %d, in %.1f s: %s",
@@ -223,6 +253,9 @@ class EventConsumer(ConsumerProducerMixin):
         )
         # Waiting here holds back this consumer only; a stop request cuts the wait short.
         self._stopping.wait(delay)
+        if topology.counts_deliveries(message.channel):
+            message.requeue()
+            return
         self._republish(
             message,
             exchange="",
@@ -244,9 +277,15 @@ class EventConsumer(ConsumerProducerMixin):
             queue,
             reason,
         )
+        CONSUMED.labels(self.name, "dead_lettered").inc()
         self._dead_letter(queue, message, reason, attempts)
 
     def _dead_letter(self, queue: str, message: Message, reason: str, attempts: int) -> None:
+        if topology.counts_deliveries(message.channel):
+            # The queue's dead-letter exchange takes it, recording queue and reason in
+            # `x-death`; the error itself is in the log line above.
+            message.reject(requeue=False)
+            return
         dead = topology.dead_letter_queue_for(queue)
         self._republish(
             message,

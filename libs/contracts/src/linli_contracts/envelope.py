@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from linli_contracts.errors import ContractError, DecodeError
+from linli_contracts.logs import correlation_id as current_correlation_id
 from linli_contracts.schemas import envelope_schema, latest_version, schema_for, strict_schema
 
 _formats = FormatChecker(formats=())
@@ -206,7 +207,8 @@ def make_event(
         type=type_,
         version=version,
         occurred_at=occurred_at or _now(),
-        correlation_id=correlation_id if correlation_id is not None else message_id,
+        # Without one given: the work in hand's (a request, a message), else the message's own.
+        correlation_id=correlation_id or current_correlation_id() or message_id,
         payload=payload,
     )
     _check(_envelope_validator(), envelope.to_dict(), "envelope")

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from linli_contracts import topology
 from linli_contracts.envelope import Envelope
+from linli_contracts.metrics import RELAY_FAILURES, RELAYED
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ def publish_envelope(producer: Producer, envelope: Envelope | str, *, type_: str
         retry=True,
         retry_policy=retry_policy or DEFAULT_RETRY_POLICY,
         declare=[exchange, *topology.all_queues()],
+        # RabbitMQ (publisher confirms): a broker that never confirms fails the publish.
+        confirm_timeout=topology.DEFAULT_CONFIRM_TIMEOUT,
     )
 
 
@@ -117,7 +120,10 @@ class OutboxRelay:
 
     def _producer(self) -> Producer:
         if self._connection is None:
-            self._connection = topology.connection(self.broker_url, **self.connection_options)
+            # No AMQP heartbeat: the relay only writes, and nothing would read the broker's
+            # heartbeats between passes; a dead connection fails the publish and is replaced.
+            options = {"heartbeat": 0, **self.connection_options}
+            self._connection = topology.connection(self.broker_url, **options)
         return Producer(self._connection)
 
     def _drop_connection(self) -> None:
@@ -175,11 +181,13 @@ class OutboxRelay:
                     .values(published_at=_utcnow(), attempts=t.c.attempts + 1, last_error=None)
                 )
                 published += 1
+                RELAYED.inc()
         self.consecutive_failures = 0
         return published
 
     def _failed(self, conn: sa.Connection, row_id: str, exc: Exception) -> None:
         self.consecutive_failures += 1
+        RELAY_FAILURES.inc()
         error = f"{type(exc).__name__}: {str(exc).strip()}".splitlines()[0][:500]
         log.warning("outbox publish failed for message %s: %s", row_id, error)
         conn.execute(

@@ -5,6 +5,9 @@
 - `fresh_redis`: a Redis of the test's own, for tests that kill or pause the server.
 - `postgres_database`: a PostgreSQL database of the session's own.
 - `database_url`: parametrised over SQLite and PostgreSQL, so database tests run on both.
+- `rabbitmq_url`: a RabbitMQ virtual host of the session's own (session scope); `amqp_url`
+  deletes the system's queues in it before each test that asks for it.
+- `broker_url`: parametrised over Redis and RabbitMQ, so broker tests run on both.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from linli_testing.servers import PostgresDatabase, RedisServer
+from linli_testing.servers import (
+    PostgresDatabase,
+    RabbitMQUnavailable,
+    RabbitMQVhost,
+    RedisServer,
+)
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +71,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield database.url
     finally:
         database.drop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_vhost() -> Iterator[RabbitMQVhost]:
+    """A virtual host on the local RabbitMQ (started if needed) for this test session."""
+    try:
+        vhost = RabbitMQVhost().create()
+    except RabbitMQUnavailable as exc:
+        pytest.skip(str(exc))
+    yield vhost
+    vhost.delete()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(rabbitmq_vhost: RabbitMQVhost) -> str:
+    """AMQP URL of the session's RabbitMQ virtual host."""
+    return rabbitmq_vhost.url
+
+
+@pytest.fixture
+def amqp_url(rabbitmq_vhost: RabbitMQVhost) -> str:
+    """URL of the session's RabbitMQ virtual host, without the system's queues (each test
+    declares them afresh, as `redis_url` starts from an empty Redis)."""
+    from linli_contracts import topology  # noqa: PLC0415 - the suites that use it have it
+
+    rabbitmq_vhost.delete_queues([queue.name for queue in topology.all_queues()])
+    return rabbitmq_vhost.url
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """An empty broker: the session's Redis, then the session's RabbitMQ virtual host."""
+    return str(request.getfixturevalue("redis_url" if request.param == "redis" else "amqp_url"))

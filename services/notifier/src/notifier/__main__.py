@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from linli_contracts.metrics import serve_metrics
 from notifier.runtime import Runtime
 
 COMMANDS = {
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return 0
     runtime.install_signal_handlers()
+    serve_metrics(runtime.settings["METRICS_PORT"])
     {"consume": runtime.consume, "deliver": runtime.deliver, "remind": runtime.remind,
      "relay": runtime.relay, "worker": runtime.all}[args.command]()
     return 0

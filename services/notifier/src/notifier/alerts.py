@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from linli_contracts import logs
 from notifier.db import table_of
 from notifier.domain.channels import usable_channels
 from notifier.domain.quiet_hours import release_time
@@ -129,13 +130,14 @@ def _render(spec: AlertSpec, cs: ChannelSettings | None, settings: dict[str, Any
             now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     language = language_of(cs.language if cs else None)
     base = settings["PUBLIC_BASE_URL"]
+    links_base = settings.get("RESPONSE_BASE_URL") or base
     items = []
     actions = []
     for row in spec.assignments:
         confirm = decline = None
         if spec.kind != "cancelled":
             token = make_token(settings["SECRET_KEY"], row.assignment_id, spec.volunteer_id)
-            confirm, decline = response_links(base, token)
+            confirm, decline = response_links(links_base, token)
             actions.append({"assignment_id": row.assignment_id,
                             "responses": ["confirmed", "declined"]})
         items.append(Item(row.assignment_id, row.role, row.shift, confirm, decline,
@@ -149,6 +151,8 @@ def _render(spec: AlertSpec, cs: ChannelSettings | None, settings: dict[str, Any
         "assignment_ids": [row.assignment_id for row in spec.assignments],
         "language": language, "subject": rendered.subject[:200], "body_text": rendered.text,
         "body_markdown": rendered.markdown, "sms_params": rendered.sms_params,
+        # The event's correlation id, logged again with every delivery of this alert.
+        "correlation_id": logs.correlation_id(),
         "created_at": now,
     }
     return notification, actions, rendered.text

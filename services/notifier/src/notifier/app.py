@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask
 from flask_smorest import Api
 
+from linli_contracts.logs import install_flask_correlation
+from linli_contracts.metrics import (
+    OutboxBacklogCollector,
+    QueueDepthCollector,
+    instrument_app,
+    outbox_backlog,
+)
 from notifier import config
 from notifier.auth import authenticate
 from notifier.crypto import Vault
 from notifier.db import make_engine, session_factory
 from notifier.masking import install_masking
-from notifier.web import State, close_db, ids_in_range
-
-log = logging.getLogger("notifier.http")
-_SECRET_PATHS = re.compile(r"^/(responses|calendar)/[^/]+")
+from notifier.models import outbox
+from notifier.web import State, close_db, ids_in_range, refuse_deep_json
 
 API_SETTINGS: dict[str, Any] = {
     "API_TITLE": "Linli notifier",
@@ -47,9 +50,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(settings["DATABASE_URL"])
     app.extensions["notifier"] = State(settings, session_factory(engine), Vault(settings))
     app.teardown_appcontext(close_db)
+    install_flask_correlation(app)
+    # Requests are logged by their endpoint rule: link tokens and calendar secrets in paths
+    # never reach the log.
+    instrument_app(app, [
+        QueueDepthCollector(settings["BROKER_URL"], ("notifier.events",)),
+        OutboxBacklogCollector(lambda: outbox_backlog(engine, outbox)),
+    ], token=settings.get("METRICS_TOKEN") or None)
     app.before_request(authenticate)
     app.before_request(ids_in_range)
-    app.after_request(_access_log)
+    app.before_request(refuse_deep_json)
 
     api = Api(app)
     from notifier.calendar.resources import blp as calendar  # noqa: PLC0415
@@ -57,16 +67,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from notifier.inbox.resources import blp as inbox  # noqa: PLC0415
     from notifier.notifications.resources import blp as notifications  # noqa: PLC0415
     from notifier.responses.resources import blp as responses  # noqa: PLC0415
+    from notifier.shifts.resources import blp as shifts  # noqa: PLC0415
     from notifier.volunteers.resources import blp as volunteers  # noqa: PLC0415
     from notifier.webhooks.resources import blp as webhooks  # noqa: PLC0415
 
-    for blueprint in (health, inbox, notifications, volunteers, webhooks, responses, calendar):
+    for blueprint in (health, inbox, notifications, volunteers, webhooks, responses, calendar,
+                      shifts):
         api.register_blueprint(blueprint)
     return app
-
-
-def _access_log(response: Response) -> Response:
-    """One line per request; link tokens and calendar secrets in paths are redacted."""
-    path = _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/***", request.path)
-    log.info("%s %s %s", request.method, path, response.status_code)
-    return response

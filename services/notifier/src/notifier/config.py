@@ -30,6 +30,9 @@ def defaults() -> dict[str, Any]:
         # Fernet key (urlsafe base64, 32 bytes) for phone numbers and robot secrets at rest.
         "ENCRYPTION_KEY": None,
         "PUBLIC_BASE_URL": "http://127.0.0.1:8003",
+        # Where the confirm / decline links in messages point: the web portal in a full
+        # deployment, which signs the volunteer in; empty means the notifier's own base URL.
+        "RESPONSE_BASE_URL": "",
         "TIMEZONE": "Asia/Shanghai",
         "QUIET_START": "21:30",
         "QUIET_END": "07:30",
@@ -72,6 +75,10 @@ def defaults() -> dict[str, Any]:
         "VISIBILITY_TIMEOUT": 300,
         "POLL_INTERVAL": 0.5,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # `python -m notifier <worker>` serves /metrics on this port (0: not at all); the API
+        # answers GET /metrics itself, behind METRICS_TOKEN when it is set.
+        "METRICS_PORT": 0,
+        "METRICS_TOKEN": "",
     }
 
 
@@ -105,6 +112,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     settings.update(from_env())
     settings.update(overrides or {})
     settings["DATABASE_URL"] = absolute_database_url(settings["DATABASE_URL"])
+    settings["RESPONSE_BASE_URL"] = settings["RESPONSE_BASE_URL"] or settings["PUBLIC_BASE_URL"]
     return settings
 
 

@@ -6,7 +6,9 @@ with the effects, acks only after the commit. kombu hands over one message per R
 trip; once one has arrived, the rest of the batch is taken and later acked with one round trip
 each (`linli_contracts.batch`, which keeps kombu's unacked records). If a batch fails, each of
 its messages is handled again on its own through the base class, so retries, back-off and
-dead-lettering work per message exactly as before.
+dead-lettering work per message exactly as before. On RabbitMQ there is nothing to take at
+once: the broker pushes up to `CONSUMER_BATCH` unacked messages (the prefetch count), and a
+batch is whatever arrived before a pause of `linger` seconds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from linli_contracts.batch import ack_all, fetch_more
 from linli_contracts.consumer import EventConsumer
 from linli_contracts.envelope import Envelope, parse_envelope
 from linli_contracts.errors import ContractError
+from linli_contracts.metrics import CONSUMED
 from notifier.events import handle_event, handle_events
 from notifier.models import consumer_inbox
 
@@ -101,6 +104,8 @@ class BatchingConsumer(NotifierConsumer):
             self._flush()
 
     def _collect(self, queue: str, message: Message) -> None:
+        if self.should_stop:
+            return  # arrived while stopping: unacked, given back when the channel closes
         self._buffer.append((queue, message))
         room = self.batch_size - len(self._buffer)
         self._buffer.extend(
@@ -128,6 +133,7 @@ class BatchingConsumer(NotifierConsumer):
                 self._on_message(queue, message)
             return
         ack_all(message for _, message, _ in parsed)
+        CONSUMED.labels(self.name, "processed").inc(len(parsed))
         log.info("consumer %s processed a batch of %d messages", self.name, len(parsed))
 
     def _process_batch(self, envelopes: list[Envelope]) -> None:

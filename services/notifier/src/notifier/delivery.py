@@ -26,6 +26,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from linli_contracts import logs
+from notifier import metrics
 from notifier.alerts import delivery_release, fall_back, utcnow
 from notifier.channels.base import (
     PERMANENT,
@@ -60,7 +62,8 @@ BATCH_SEPARATOR = "\n\n---\n\n"
 #: What a send reads of an alert and of its volunteer's settings.
 MESSAGE_COLUMNS = (Notification.id, Notification.volunteer_id, Notification.kind,
                    Notification.language, Notification.subject, Notification.body_text,
-                   Notification.body_markdown, Notification.sms_params)
+                   Notification.body_markdown, Notification.sms_params,
+                   Notification.correlation_id)
 CONTACT_COLUMNS = (ChannelSettings.volunteer_id, ChannelSettings.email,
                    ChannelSettings.phone_ciphertext, ChannelSettings.quiet_start,
                    ChannelSettings.quiet_end)
@@ -87,6 +90,8 @@ class Job:
     deliveries: list[Delivery]
     message: OutgoingMessage
     key: str
+    #: Of the event that caused the alert: logged with the send.
+    correlation_id: str | None = None
 
 
 def backoff(failures: int) -> timedelta:
@@ -221,7 +226,8 @@ class Deliverer:
                 target = targets.get(row.target_id) if row.target_id else None
                 recipient = self._recipient(row.channel, notification, cs, target,
                                             secrets.get(target.id) if target else None)
-                jobs.append(Job([row], self._message(notification, recipient), row.idempotency_key))
+                jobs.append(Job([row], self._message(notification, recipient),
+                                row.idempotency_key, notification.correlation_id))
             for target_id, group in robots.items():
                 robot = targets.get(target_id) if target_id is not None else None
                 jobs.extend(self._robot_jobs(session, token, robot, group, now))
@@ -285,7 +291,7 @@ class Deliverer:
                 kind="batch" if len(members) > 1 else first.kind, language=first.language,
                 subject=subject, text=markdown, markdown=markdown, recipient=recipient,
             )
-            jobs.append(Job([d for d, _ in members], message, key))
+            jobs.append(Job([d for d, _ in members], message, key, first.correlation_id))
         return jobs
 
     def _take_slot(self, session: Session, target_id: int, now: datetime) -> bool:
@@ -316,6 +322,12 @@ class Deliverer:
         self, token: str, job: Job
     ) -> tuple[Job, DeliveryResult, datetime] | None:
         """Send one job; return its outcome when recording waits for the end of the pass."""
+        with logs.correlation(job.correlation_id):
+            return self._send_in_context(token, job)
+
+    def _send_in_context(
+        self, token: str, job: Job
+    ) -> tuple[Job, DeliveryResult, datetime] | None:
         channel = self.channels.get(job.deliveries[0].channel)
         started = self.clock()
         if channel is None:
@@ -327,6 +339,12 @@ class Deliverer:
                 log.exception("channel %s failed on delivery %s", job.deliveries[0].channel,
                               job.deliveries[0].id)
                 result = DeliveryResult(TRANSIENT, error=type(exc).__name__)
+        for delivery in job.deliveries:
+            metrics.DELIVERIES.labels(delivery.channel, result.status).inc()
+            log.info("delivery %s on %s: %s", delivery.id, delivery.channel, result.status,
+                     extra={"delivery_id": delivery.id, "channel": delivery.channel,
+                            "outcome": result.status,
+                            "notification_id": delivery.notification_id})
         if result.ok:
             self._maybe_crash()
         if job.deliveries[0].channel in IDEMPOTENT_CHANNELS:
@@ -397,7 +415,10 @@ class Deliverer:
                     claim_token=None)
             .execution_options(synchronize_session=False)
         ))
+        if updated and values["status"] == "pending":
+            metrics.RETRIES.labels(delivery.channel).inc()
         if updated and values["status"] == "failed":
+            metrics.DEAD_LETTERS.labels(delivery.channel).inc()
             log.warning("delivery %s on %s failed for good: %s", delivery.id, delivery.channel,
                         result.error)
             fall_back(session, delivery, self.settings, now)

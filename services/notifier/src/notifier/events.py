@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from linli_contracts import logs
 from linli_contracts.envelope import Envelope
 from linli_contracts.errors import PermanentError
 from notifier.alerts import create_notification, utcnow
@@ -56,7 +57,9 @@ def handle_events(session: Session, envelopes: list[Envelope], settings: dict[st
             continue
         _assigned_in_bulk(session, run, settings, now)
         run = []
-        handle_event(session, envelope, settings, now)
+        # Alerts created by this event carry its correlation id.
+        with logs.correlation(envelope.correlation_id):
+            handle_event(session, envelope, settings, now)
     _assigned_in_bulk(session, run, settings, now)
 
 
@@ -65,7 +68,8 @@ def _assigned_in_bulk(session: Session, envelopes: list[Envelope], settings: dic
     """The common case of a publication: many new assignments, inserted with few statements."""
     if len(envelopes) < 2:
         for envelope in envelopes:
-            on_assigned(session, envelope, settings, now)
+            with logs.correlation(envelope.correlation_id):
+                on_assigned(session, envelope, settings, now)
         return
     payloads = [e.payload for e in envelopes]
     ids = [p["assignment_id"] for p in payloads]
@@ -79,7 +83,8 @@ def _assigned_in_bulk(session: Session, envelopes: list[Envelope], settings: dic
     if known or digested or len(set(ids)) != len(ids):
         # Updates, repeats and late arrivals take the careful path, one by one.
         for envelope in envelopes:
-            on_assigned(session, envelope, settings, now)
+            with logs.correlation(envelope.correlation_id):
+                on_assigned(session, envelope, settings, now)
         return
     if session.new or session.dirty:
         session.flush()
@@ -117,7 +122,11 @@ def _assigned_in_bulk(session: Session, envelopes: list[Envelope], settings: dic
             "digested_at": None,
         }).one()
         if expected is not None and received >= expected:
-            build_digests(session, plan_id, version, settings, now)
+            # The digests complete the publication these events belong to.
+            with logs.correlation(next(e.correlation_id for e in envelopes
+                                       if (e.payload["plan_id"], e.payload["plan_version"])
+                                       == (plan_id, version))):
+                build_digests(session, plan_id, version, settings, now)
 
 
 # -- assignments ------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import re
+
+from linli_contracts import logs
 
 MOBILE = re.compile(r"(?<!\d)(\+?86)?(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
@@ -25,32 +26,14 @@ def mask_text(text: str) -> str:
     return MOBILE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(3)}", text)
 
 
-class MaskingFilter(logging.Filter):
-    """Rewrites each log record so no full phone or ID number reaches a handler."""
+class MaskingFilter(logs.MaskingFilter):
+    """Rewrites each log record so no full phone or ID number reaches a handler: the message,
+    the traceback and every event field."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message, mask it, and drop the arguments."""
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string must not hide the record
-            message = str(record.msg)
-        record.msg = mask_text(message)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask_text(record.exc_text)
-        return True
+    def __init__(self) -> None:
+        super().__init__(mask_text)
 
 
 def install_masking(level: str | int = "INFO") -> None:
-    """Attach the masking filter to every handler of the root logger (adding one if none)."""
-    root = logging.getLogger()
-    if not root.handlers:
-        stream = logging.StreamHandler()
-        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        root.addHandler(stream)
-    root.setLevel(level)
-    for handler in root.handlers:
-        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
-            handler.addFilter(MaskingFilter())
+    """JSON log lines (once per process) with the notifier's masking on every root handler."""
+    logs.configure_logging("notifier", level, mask_text)

@@ -120,6 +120,8 @@ class Notification(Base):
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_markdown: Mapped[str] = mapped_column(sa.Text)
     sms_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Correlation id of the event that caused the alert, logged with each delivery.
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime]
 
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask_smorest import Api, abort
 
+from linli_contracts.logs import install_flask_correlation
+from linli_contracts.metrics import OutboxBacklogCollector, instrument_app, outbox_backlog
 from registry.auth.principal import authenticate
 from registry.config import absolute_database_url, defaults
 from registry.db import db
 from registry.errors import http_exception_body, register_error_handlers
 from registry.i18n import t
 from registry.masking import install_masking
+from registry.models import OUTBOX
 
-CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 IMPORT_ENDPOINTS = {"Volunteers.VolunteerImport", "Shifts.ShiftImport"}
 
 
@@ -39,18 +39,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["DATABASE_URL"] = absolute_database_url(app.config["DATABASE_URL"])
+    install_masking(app.config["LOG_LEVEL"])
     _check_secret(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    install_masking(app.config["LOG_LEVEL"])
 
     db.init_app(app)
     api = RegistryApi(
         app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)}
     )
     register_error_handlers(app)
+    install_flask_correlation(app)
+    instrument_app(app, [OutboxBacklogCollector(_outbox_backlog)],
+                   token=app.config.get("METRICS_TOKEN") or None)
     app.before_request(_prepare_request)
     app.before_request(authenticate)
-    app.after_request(_echo_correlation_id)
     if app.config.get("REGISTER_BLUEPRINTS", True):
         _register_blueprints(api)
     return app
@@ -76,10 +78,11 @@ def schema_name(schema: Any) -> str:
     return name
 
 
+def _outbox_backlog() -> int:
+    return outbox_backlog(db.engine, OUTBOX)
+
+
 def _prepare_request() -> None:
-    given = request.headers.get("X-Correlation-ID", "")
-    # Only a short, plain id is carried into events; anything else is replaced.
-    g.correlation_id = given if CORRELATION_ID.fullmatch(given) else uuid.uuid4().hex
     if request.endpoint in IMPORT_ENDPOINTS:
         # Spreadsheets may be larger than JSON bodies.
         request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
@@ -95,11 +98,6 @@ def _refuse_deep_json(body: bytes) -> None:
         abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
     except ValueError:
         return  # the schema layer reports malformed JSON in its own words
-
-
-def _echo_correlation_id(response: Any) -> Any:
-    response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
-    return response
 
 
 def _register_blueprints(api: Api) -> None:

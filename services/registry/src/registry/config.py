@@ -23,6 +23,10 @@ def defaults() -> dict[str, object]:
         "IMPORT_MAX_CONTENT_LENGTH": 10 * MIB,
         "BROKER_URL": os.environ.get("BROKER_URL", "redis://127.0.0.1:6379/0"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # `python -m registry relay` serves /metrics on this port (0: not at all); the API
+        # answers GET /metrics itself, behind METRICS_TOKEN when it is set.
+        "METRICS_PORT": 0,
+        "METRICS_TOKEN": None,
         "API_TITLE": "Linli registry",
         "API_VERSION": "1",
         "OPENAPI_VERSION": "3.0.3",

@@ -76,20 +76,22 @@ class Scheduler:
         })
         return env
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def spawn(self, name: str, args: list[str],
+              extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """Start one process, logging to `<workdir>/<name>.log`."""
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                   cwd=self.workdir)
+        process = subprocess.Popen(args, env={**self.env(), **(extra_env or {})}, stdout=log,
+                                   stderr=subprocess.STDOUT, cwd=self.workdir)
         log.close()
         self.processes[name] = process
         return process
 
-    def start(self, workers: int = 2) -> Scheduler:
+    def start(self, workers: int = 2, api_env: dict[str, str] | None = None) -> Scheduler:
         """Migrate, then start the API, the relay and the solve workers."""
         migrate.upgrade(self.database_url)
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        self.spawn("api", [gunicorn, "-c", str(GUNICORN_CONF), "scheduler.service.wsgi:app"])
+        self.spawn("api", [gunicorn, "-c", str(GUNICORN_CONF), "scheduler.service.wsgi:app"],
+                   api_env)
         self.start_relay()
         for n in range(workers):
             self.spawn(f"worker-{n}", [sys.executable, "-m", "scheduler.service",

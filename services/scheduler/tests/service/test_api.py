@@ -131,6 +131,7 @@ def test_create_solve_publish_over_http(app, client, registry, tokens) -> None:
                       f"{registry.ids['venue_A']}", headers=coord)
     assert rows.status_code == 200 and len(rows.json) == 2
     assert rows.json[0]["venue_name"] == "幸福社区邻里中心"
+    assert all(row["volunteer_name"] for row in rows.json)
     assert "X-Pagination" in rows.headers
     report = client.get(f"/plans/{plan.json['id']}/report", headers=coord).json
     assert report["unfilled"] == [] and len(report["loads"]) >= 2

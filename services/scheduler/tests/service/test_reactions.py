@@ -1,6 +1,6 @@
 """Reacting to change: repair after a withdrawal or a cancelled shift, volunteers declining
 (with and without auto-repair and auto-publish), deactivated volunteers flagged, and the
-`scheduler.events` consumer over a real Redis."""
+`scheduler.events` consumer over a real Redis and RabbitMQ."""
 
 from __future__ import annotations
 
@@ -144,17 +144,17 @@ def test_a_deactivated_volunteer_s_future_assignments_are_flagged(factory) -> No
 
 
 @pytest.mark.slow
-def test_the_consumer_process_reads_responses_from_redis(sqlite_factory, redis_url) -> None:
+def test_the_consumer_process_reads_responses_from_the_broker(sqlite_factory, broker_url) -> None:
     url, factory = sqlite_factory
     plan_id = _published(factory)
     declined = _current(factory, plan_id)[2][0]
     engine = make_engine(url)
-    with topology.connection(redis_url) as conn:
+    with topology.connection(broker_url) as conn:
         consumer = SchedulerEventConsumer(conn, session_factory(engine), INBOX)
         thread = threading.Thread(target=consumer.run, daemon=True)
         thread.start()
         event = response(declined)
-        with topology.connection(redis_url) as producer_conn:
+        with topology.connection(broker_url) as producer_conn:
             producer = Producer(producer_conn)
             # Sent twice, as a relay restarted between publish and mark-sent would.
             for _ in range(2):
@@ -171,13 +171,13 @@ def test_the_consumer_process_reads_responses_from_redis(sqlite_factory, redis_u
     assert parse_envelope(event.to_json()).id == event.id
 
 
-def test_an_undecodable_solve_command_is_dead_lettered(sqlite_factory, redis_url) -> None:
+def test_an_undecodable_solve_command_is_dead_lettered(sqlite_factory, broker_url) -> None:
     from kombu import Queue
 
     from scheduler.service.worker import SolveWorker
 
     _url, factory = sqlite_factory
-    with topology.connection(redis_url) as conn:
+    with topology.connection(broker_url) as conn:
         topology.declare_all(conn)
         Producer(conn).publish(b"\xff not json", exchange=topology.commands_exchange(),
                                routing_key="scheduler.solve", content_type="application/json",

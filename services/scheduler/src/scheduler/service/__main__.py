@@ -13,12 +13,14 @@ import sys
 import threading
 
 from scheduler.service.config import from_environment
+from scheduler.service.masking import install_masking
+
+#: Long-running commands that serve their metrics on SCHEDULER_METRICS_PORT.
+WORKERS = ("solve-worker", "relay", "consume")
 
 
 def _setup(config: dict) -> None:
-    logging.basicConfig(
-        level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    install_masking(config["LOG_LEVEL"])
 
 
 def cmd_migrate(config: dict) -> int:
@@ -40,7 +42,9 @@ def cmd_solve_worker(config: dict) -> int:
     factory = session_factory(make_engine(config["DATABASE_URL"]))
     reaper = Reaper(factory, lease)
     reaper.start()
-    with topology.connection(config["BROKER_URL"]) as conn:
+    # No AMQP heartbeat: a solve blocks the consumer loop for up to the time limit, so it
+    # could not answer them; a lost connection shows at the ack and the job lease covers it.
+    with topology.connection(config["BROKER_URL"], heartbeat=0) as conn:
         worker = SolveWorker(conn, factory, lease=lease)
         logging.getLogger(__name__).info("solve worker %s started", worker.name)
         worker.run_forever()
@@ -106,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = from_environment()
     _setup(config)
+    if args.command in WORKERS:
+        from linli_contracts.metrics import serve_metrics  # noqa: PLC0415
+
+        serve_metrics(config["METRICS_PORT"])
     return COMMANDS[args.command](config)
 
 

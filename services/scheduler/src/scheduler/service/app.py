@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
+import json
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_smorest import Api, abort
 
+from linli_contracts.logs import install_flask_correlation
+from linli_contracts.metrics import (
+    OutboxBacklogCollector,
+    QueueDepthCollector,
+    instrument_app,
+    outbox_backlog,
+)
 from scheduler.service.auth import ScopeCache, authenticate
 from scheduler.service.common import MAX_ID
 from scheduler.service.config import from_environment
 from scheduler.service.db import db
 from scheduler.service.errors import http_exception_body, register_error_handlers
 from scheduler.service.i18n import t
+from scheduler.service.masking import install_masking
+from scheduler.service.models import OUTBOX
 from scheduler.service.registry_client import RegistryClient
+
+#: Queues whose depth the scheduler's /metrics reports (with their dead-letter queues).
+QUEUES = ("scheduler.solve", "scheduler.events")
 
 
 class SchedulerApi(Api):
@@ -31,31 +42,41 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(from_environment(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    install_masking(app.config["LOG_LEVEL"])
 
     db.init_app(app)
     app.extensions["scheduler_registry"] = RegistryClient.from_config(app.config)
     app.extensions["scheduler_scopes"] = ScopeCache()
     api = SchedulerApi(app)
     register_error_handlers(app)
+    install_flask_correlation(app)
+    instrument_app(app, [
+        QueueDepthCollector(app.config["BROKER_URL"], QUEUES),
+        OutboxBacklogCollector(lambda: outbox_backlog(db.engine, OUTBOX)),
+    ], token=app.config.get("METRICS_TOKEN") or None)
     app.before_request(_prepare_request)
     app.before_request(authenticate)
-    app.after_request(_echo_correlation_id)
     _register_blueprints(api)
     return app
 
 
 def _prepare_request() -> None:
-    g.correlation_id = (request.headers.get("X-Correlation-ID") or uuid.uuid4().hex)[:64]
     # Ids in the URL beyond the database's integer range cannot exist.
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and not 1 <= value <= MAX_ID:
             abort(404, message=t("404"))
+    if request.is_json and request.content_length:
+        _refuse_deep_json(request.get_data(cache=True))
 
 
-def _echo_correlation_id(response: Any) -> Any:
-    response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
-    return response
+def _refuse_deep_json(body: bytes) -> None:
+    """Answer 400 for JSON nested so deeply that parsing it would exhaust the stack."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
+    except ValueError:
+        return  # malformed JSON: the arguments parser answers 400 with its own message
 
 
 def _register_blueprints(api: Api) -> None:

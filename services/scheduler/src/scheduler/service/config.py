@@ -34,6 +34,10 @@ def defaults() -> dict[str, Any]:
         "JOB_LEASE_SECONDS": 30.0,
         "RELAY_POLL_INTERVAL": 0.5,
         "RELAY_BATCH_SIZE": 50,
+        # Workers and the relay serve /metrics on this port (0: not at all); the API answers
+        # GET /metrics itself, behind METRICS_TOKEN when it is set.
+        "METRICS_PORT": 0,
+        "METRICS_TOKEN": "",
         "API_TITLE": "Linli scheduler",
         "API_VERSION": "1",
         "OPENAPI_VERSION": "3.0.3",

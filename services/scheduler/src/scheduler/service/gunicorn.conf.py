@@ -3,6 +3,8 @@ WEB_CONCURRENCY. No preload: OR-Tools and connections are never created before t
 
 import os
 
+from linli_contracts import logs, multiproc
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8002')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
@@ -12,5 +14,16 @@ graceful_timeout = 30
 max_requests = 1000
 max_requests_jitter = 100
 preload_app = False
-accesslog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Logs: JSON lines. The app logs each request itself (endpoint rule, status, duration and
+# correlation id), so gunicorn's access log, which prints raw paths, stays off.
+accesslog = None
+logconfig_dict = logs.gunicorn_logconfig(
+    "scheduler", "ext://scheduler.service.masking.mask_text", os.environ.get("LOG_LEVEL", "info")
+)
+# With PROMETHEUS_MULTIPROC_DIR (one directory per API, never shared) /metrics merges every
+# worker's numbers: the master cleans it at start and marks dead workers.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    on_starting = multiproc.on_starting
+    child_exit = multiproc.child_exit

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from linli_contracts import logs
 from scheduler.service.events import emit
 from scheduler.service.models import (
     CANCELLED,
@@ -58,7 +59,7 @@ def send_command(session: Session, job: SolveJob) -> None:
             "attempt": job.enqueues,
             "time_limit_seconds": job.time_limit,
         },
-        correlation_id=job.id,
+        correlation_id=job.correlation_id or job.id,
     )
 
 
@@ -75,6 +76,7 @@ def enqueue(
         requested_by=user_id,
         progress={},
         enqueued_at=utcnow(),
+        correlation_id=logs.correlation_id() or plan.correlation_id,
     )
     session.add(job)
     version.state = SOLVING
@@ -160,7 +162,7 @@ def succeed(session: Session, job: SolveJob, outcome: str, progress: dict[str, A
     job.lease_until = None
     emit(session, "plan.solved",
          {"plan_id": job.plan_id, "job_id": job.id, "status": outcome.lower()},
-         correlation_id=job.id)
+         correlation_id=job.correlation_id or job.id)
 
 
 def fail(session: Session, job: SolveJob, error: str, *, cancelled: bool = False) -> None:
@@ -173,7 +175,7 @@ def fail(session: Session, job: SolveJob, error: str, *, cancelled: bool = False
     _settle_version(session, job)
     emit(session, "plan.solved",
          {"plan_id": job.plan_id, "job_id": job.id, "status": job.outcome},
-         correlation_id=job.id)
+         correlation_id=job.correlation_id or job.id)
 
 
 def cancel(session: Session, job: SolveJob) -> None:

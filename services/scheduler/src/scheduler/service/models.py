@@ -103,6 +103,8 @@ class Plan(Base):
     published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    #: Correlation id of the request that last created, solved or published the plan.
+    correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     versions: Mapped[list[PlanVersion]] = relationship(
         back_populates="plan", order_by="PlanVersion.number", cascade="all, delete-orphan"
@@ -202,6 +204,8 @@ class SolveJob(Base):
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     requested_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Carried by the solve command and the plan.solved event.
+    correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)

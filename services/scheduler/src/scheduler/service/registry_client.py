@@ -23,6 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from linli_contracts import logs
 from scheduler.service.errors import NotFound, RegistryFailed, RegistryUnavailable
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,11 @@ class RegistryClient:
     # -- transport ----------------------------------------------------------------------------
 
     def _once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        correlation_id = logs.correlation_id()
+        if correlation_id:
+            # The registry's log lines for this call carry the plan's id too.
+            kwargs["headers"] = {**(kwargs.get("headers") or {}),
+                                 "X-Correlation-ID": correlation_id}
         try:
             response = self._http.request(
                 method, self.base_url + path, timeout=self.timeout, **kwargs

@@ -10,6 +10,7 @@ when the claim fails: the job row, not the message, is the truth.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import signal
@@ -27,8 +28,9 @@ from linli_contracts import topology
 from linli_contracts.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER
 from linli_contracts.envelope import parse_envelope
 from linli_contracts.errors import ContractError
+from linli_contracts.logs import correlation
 from linli_contracts.outbox import DEFAULT_RETRY_POLICY
-from scheduler.service import engine_port, jobs
+from scheduler.service import engine_port, jobs, metrics
 from scheduler.service.db import session_scope
 from scheduler.service.models import Plan, PlanVersion, SolveJob
 from scheduler.service.plans import service as plans
@@ -54,6 +56,8 @@ class Heartbeat(threading.Thread):
         self.progress: dict[str, Any] = {}
         self.cancelled = False
         self.lost = False
+        # A thread starts with an empty context: its log lines keep the job's correlation id.
+        self.context = contextvars.copy_context()
 
     def report(self, event: dict[str, Any]) -> None:
         """Progress callback of the engine: remember the latest numbers."""
@@ -75,6 +79,9 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         """Beat every third of the lease (at least every two seconds, so progress shows)."""
+        self.context.run(self._beat_until_done)
+
+    def _beat_until_done(self) -> None:
         while not self.done.wait(min(self.lease / 3, 2.0)):
             try:
                 self.beat()
@@ -129,6 +136,7 @@ def solve_job(factory: sessionmaker[Session], job_id: str, worker: str, lease: f
     log.info("worker %s solves job %s (plan %s, %.1f s)", worker, job_id, plan.id, time_limit)
     error: str | None = None
     result: dict[str, Any] | None = None
+    started = time.monotonic()
     try:
         result = engine_port.solve(problem, time_limit=time_limit, progress=heartbeat.report,
                                    stop_event=stop, lang=lang)
@@ -138,6 +146,7 @@ def solve_job(factory: sessionmaker[Session], job_id: str, worker: str, lease: f
     finally:
         heartbeat.done.set()
         heartbeat.join(5)
+    metrics.record_solve(result, time.monotonic() - started)
     with session_scope(factory) as session:
         job = jobs.owned_job(session, job_id, worker)
         if job is None or heartbeat.lost:
@@ -197,18 +206,25 @@ class SolveWorker(ConsumerProducerMixin):
 
     def on_message(self, message: Message) -> None:
         """Handle one command; ack only after the outcome is committed."""
+        if self.should_stop:
+            # Delivered while stopping (AMQP hands over deliveries that arrive during the
+            # cancel): left unacked, the broker gives it back when the channel closes.
+            return
         try:
             envelope = parse_envelope(message.body)
         except ContractError as exc:
             self.dead_letter(message, str(exc))
             return
         job_id = str(envelope.payload["job_id"])
-        try:
-            outcome = solve_job(self.factory, job_id, self.name, self.lease)
-        except Exception:  # noqa: BLE001 - leave it to the lease: the reaper will retry
-            log.exception("solve worker %s failed on job %s", self.name, job_id)
-            outcome = "error"
-        log.info("solve worker %s: job %s %s", self.name, job_id, outcome)
+        with correlation(envelope.correlation_id):
+            try:
+                outcome = solve_job(self.factory, job_id, self.name, self.lease)
+            except Exception:  # noqa: BLE001 - leave it to the lease: the reaper will retry
+                log.exception("solve worker %s failed on job %s", self.name, job_id)
+                outcome = "error"
+            metrics.JOBS.labels(outcome).inc()
+            log.info("solve worker %s: job %s %s", self.name, job_id, outcome,
+                     extra={"job_id": job_id, "result": outcome})
         message.ack()
 
     def run_forever(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from linli_contracts import logs
 from scheduler.service.auth import Principal
 from scheduler.service.convert import shift_index
 from scheduler.service.errors import Conflict, Invalid
@@ -87,7 +88,8 @@ def publish(
     previous_items = store.assignments_of(session, previous) if previous else []
     events = publication_events(plan, version, items, previous, previous_items)
     store.mark_published(plan, version, previous, principal.user_id if principal else None)
-    correlation = f"plan-{plan.id}-v{version.number}"
+    correlation = (logs.correlation_id() or plan.correlation_id
+                   or f"plan-{plan.id}-v{version.number}")
     emit(session, "plan.published", {
         "plan_id": plan.id,
         "version": version.number,

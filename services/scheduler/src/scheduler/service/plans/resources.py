@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, Page, abort
 
@@ -142,6 +142,7 @@ class Solve(MethodView):
     def post(self, data: dict[str, Any], plan_id: int) -> Any:
         """Queue a solve (around the pins); poll the job for progress."""
         plan = _plan(plan_id, WRITERS)
+        service.follow_correlation(plan, bool(g.get("correlation_given")))
         config = current_app.config
         limit = min(float(data.get("time_limit") or config["DEFAULT_TIME_LIMIT"]),
                     float(config["MAX_TIME_LIMIT"]))
@@ -250,6 +251,7 @@ class Publish(MethodView):
         if_match = request.headers.get("If-Match")
         if not if_match:
             abort(428, message=t("428"))
+        service.follow_correlation(plan, bool(g.get("correlation_given")))
         _version, events = publishing.publish(db.session, plan, require_roles(*WRITERS), if_match)
         db.session.commit()
         view, headers = _with_etag(db.session, plan)
@@ -301,4 +303,4 @@ class Candidates(MethodView):
         """Volunteers ranked for one open slot, best first, then the excluded with reasons."""
         plan = _plan(plan_id)
         return changes.candidates(db.session, plan, args["shift_id"], args["skill"],
-                                  args["limit"], lang())
+                                  args["limit"], lang(), args["replace"])

@@ -124,6 +124,7 @@ class AssignmentSchema(StrictSchema):
 
     assignment_id = fields.Integer(dump_only=True)
     volunteer_id = fields.Integer(dump_only=True)
+    volunteer_name = fields.String(dump_only=True, allow_none=True)
     shift_id = fields.Integer(dump_only=True)
     skill = fields.String(dump_only=True)
     pinned = fields.Boolean(dump_only=True)
@@ -167,6 +168,7 @@ class EditSchema(StrictSchema):
     shift_id = Id(required=True)
     skill = Text(64, 1)
     pin = fields.Boolean(load_default=True, metadata={"description": "assign: also pin"})
+    replace = Id(metadata={"description": "assign: the volunteer this one replaces on the shift"})
 
 
 class DiffArgs(StrictSchema):
@@ -231,6 +233,8 @@ class CandidateArgs(StrictSchema):
     shift_id = Id(strict=False, required=True)
     skill = Text(64, 1, required=True)
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+    replace = Id(strict=False, load_default=None,
+                 metadata={"description": "the volunteer whose place is being filled"})
 
 
 class PublishResultSchema(StrictSchema):

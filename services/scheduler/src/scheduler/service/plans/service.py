@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from linli_contracts import logs
 from scheduler.service import engine_port, jobs
 from scheduler.service.auth import Principal
 from scheduler.service.convert import shift_index, snapshot_to_problem, with_pins_and_exclusions
@@ -92,6 +93,9 @@ def assignment_rows(
 ) -> list[dict[str, Any]]:
     """A version's assignments with their shift details, filtered."""
     shifts = shift_index(version.problem)
+    # Names as the plan's snapshot has them: the page showing a roster needs no second lookup
+    # (and a partner community's volunteer may not be readable in the registry by the caller).
+    names = {str(v["id"]): v.get("name") for v in version.problem.get("volunteers", [])}
     out = []
     for item in store.assignments_of(session, version):
         shift = shifts.get(str(item["shift_id"]))
@@ -107,7 +111,7 @@ def assignment_rows(
             continue
         meta = shift.get("meta") or {}
         out.append({
-            **item,
+            **item, "volunteer_name": names.get(str(item["volunteer_id"])),
             "date": shift["date"], "start": shift["start"], "end": shift["end"],
             "venue_id": int(shift["venue_id"]), "venue_name": meta.get("venue_name"),
             "activity_type": shift.get("kind"), "activity_name": meta.get("activity_name"),
@@ -176,6 +180,7 @@ def plan_from_snapshot(
         },
         current_version=1,
         created_by=principal.user_id,
+        correlation_id=logs.correlation_id(),
     )
     session.add(plan)
     session.flush()
@@ -203,6 +208,19 @@ def update_settings(plan: Plan, data: Mapping[str, Any]) -> Plan:
 
 
 # -- solving -----------------------------------------------------------------------------------
+
+
+def follow_correlation(plan: Plan, given: bool) -> str | None:
+    """One correlation id follows a plan from creation through solve to every alert: a caller
+    who names one (`given`) makes it the plan's; otherwise the work continues under the id the
+    plan already has. Return the id now current."""
+    current = logs.correlation_id()
+    if given or not plan.correlation_id:
+        plan.correlation_id = current
+    elif plan.correlation_id != current:
+        # Reset at the end of the request, with the request's own id.
+        logs.set_correlation_id(plan.correlation_id)
+    return logs.correlation_id()
 
 
 def request_solve(
