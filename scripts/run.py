@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from notifier.domain.registry_channels import channel_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 VENV_BIN = Path(sys.executable).parent
@@ -169,7 +171,6 @@ def wait_healthy(port: int, timeout: float = 120.0) -> bool:
     return False
 
 
-CHANNELS_FROM_REGISTRY = {"sms": "sms", "email": "email", "inbox": "inapp"}
 
 
 def copy_demo_channels() -> int:
@@ -185,22 +186,8 @@ def copy_demo_channels() -> int:
             return copied
         for summary in listed:  # type: ignore[union-attr]
             volunteer = http_json("GET", f"{registry}/volunteers/{summary['id']}", token=token)
-            channels = [c for c in volunteer["contact_channels"] if c.get("consent")]  # type: ignore[index]
-            emails = [c["address"] for c in channels if c["channel"] == "email"]
-            body = {
-                "community_id": volunteer["community_id"],  # type: ignore[index]
-                "display_name": volunteer["name"],  # type: ignore[index]
-                "language": "zh-CN",
-                "channels": [CHANNELS_FROM_REGISTRY[c["channel"]] for c in channels
-                             if c["channel"] in CHANNELS_FROM_REGISTRY] + ["inapp"],
-                "consents": {CHANNELS_FROM_REGISTRY[c["channel"]]: True for c in channels
-                             if c["channel"] in CHANNELS_FROM_REGISTRY},
-                "phone": volunteer["phone"],  # type: ignore[index]
-                "email": emails[0] if emails else None,
-            }
-            body["channels"] = list(dict.fromkeys(body["channels"]))
-            http_json("PUT", f"{notifier}/volunteers/{summary['id']}/channel-settings", body,
-                      token=token)
+            http_json("PUT", f"{notifier}/volunteers/{summary['id']}/channel-settings",
+                      channel_settings(volunteer), token=token)  # type: ignore[arg-type]
             copied += 1
         page += 1
 

@@ -28,7 +28,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from linli_testing.stack import Stack, channel_settings
+from linli_testing.stack import Stack
+from notifier.domain.registry_channels import channel_settings
 from notifier.models import Delivery, InboxMessage, Notification
 from registry.demo.district import DISTRICT, WEEK_END, WEEK_START
 

@@ -19,11 +19,11 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import requests
 
 from linli_testing.servers import free_port
+from notifier.domain.registry_channels import channel_settings
 
 ROOT = Path(__file__).resolve().parents[4]
 SERVICES = ROOT / "services"
@@ -42,7 +42,6 @@ WSGI = {
     "portal": "portal.wsgi:app",
 }
 # The registry's channel names as the notifier spells them.
-CHANNELS_FROM_REGISTRY = {"sms": "sms", "email": "email", "inbox": "inapp"}
 
 
 class StackError(RuntimeError):
@@ -292,20 +291,3 @@ class Stack:
                     put.raise_for_status()
                     copied += 1
                 page += 1
-
-
-def channel_settings(volunteer: dict[str, Any]) -> dict[str, Any]:
-    """The notifier's channel settings for a registry volunteer (consented channels + inbox)."""
-    channels = [c for c in volunteer["contact_channels"] if c.get("consent")]
-    known = [c for c in channels if c["channel"] in CHANNELS_FROM_REGISTRY]
-    emails = [c["address"] for c in channels if c["channel"] == "email"]
-    names = [CHANNELS_FROM_REGISTRY[c["channel"]] for c in known] + ["inapp"]
-    return {
-        "community_id": volunteer["community_id"],
-        "display_name": volunteer["name"],
-        "language": "zh-CN",
-        "channels": list(dict.fromkeys(names)),
-        "consents": {CHANNELS_FROM_REGISTRY[c["channel"]]: True for c in known},
-        "phone": volunteer["phone"],
-        "email": emails[0] if emails else None,
-    }

@@ -32,14 +32,7 @@ class Token(MethodView):
         if user is None:
             abort(401, message=t("bad_credentials"))
             raise AssertionError("abort raises")
-        token, ttl = issue_token(
-            user.id,
-            user.role,
-            current_app.config,
-            community_ids=token_community_ids(db.session, user),
-            volunteer_id=user.volunteer_id,
-        )
-        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}
+        return _token_for(user)
 
 
 @blp.route("/volunteer-token")
@@ -58,12 +51,18 @@ class VolunteerToken(MethodView):
         if user is None:
             abort(404, message=t("404"))
             raise AssertionError("abort raises")
-        token, ttl = issue_token(
-            user.id,
-            user.role,
-            current_app.config,
-            community_ids=token_community_ids(db.session, user),
-            volunteer_id=user.volunteer_id,
-        )
+        answer = _token_for(user)
         db.session.commit()
-        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}
+        return answer
+
+
+def _token_for(user: Any) -> dict[str, Any]:
+    """The bearer token answer for a user, with the scope claims the other services read."""
+    token, ttl = issue_token(
+        user.id,
+        user.role,
+        current_app.config,
+        community_ids=token_community_ids(db.session, user),
+        volunteer_id=user.volunteer_id,
+    )
+    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "role": user.role}
