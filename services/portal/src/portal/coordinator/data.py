@@ -78,9 +78,17 @@ def shift_rows(api: Backends, plan_view: dict[str, Any], shift_ids: set[int]) ->
     return out
 
 
-def volunteer_names(api: Backends, rows: list[dict[str, Any]]) -> dict[int, str]:
-    """Names by volunteer id: the plan's own rows first, then the registry's list."""
+def volunteer_names(api: Backends, rows: list[dict[str, Any]],
+                    loads: list[dict[str, Any]] | None = None) -> dict[int, str]:
+    """Names by volunteer id: the plan's own rows and loads first; the registry's whole list
+    only when some load (or, without loads, anyone) may still lack a name."""
     names = {int(r["volunteer_id"]): r["volunteer_name"] for r in rows if r.get("volunteer_name")}
+    if loads is not None:
+        for load in loads:
+            if load.get("name"):
+                names.setdefault(int(load["volunteer_id"]), load["name"])
+        if all(int(load["volunteer_id"]) in names for load in loads):
+            return names
     try:
         for volunteer in api.all_pages("registry", "/volunteers"):
             names.setdefault(int(volunteer["id"]), volunteer["name"])

@@ -42,7 +42,8 @@ def plan(plan_id: int) -> Any:
         report = data.report(api, plan_id)
         board, rows = _board(api, view, report)
         heat = boards.heat_map(board)
-        spread = boards.hours_spread(report, data.volunteer_names(api, rows))
+        names = data.volunteer_names(api, rows, report.get("loads") or [])
+        spread = boards.hours_spread(report, names)
         bands = boards.histogram(spread)
     return render_template("coordinator/plan.html", plan=view, job=job, solving=solving,
                            report=report, board=board, heat=heat, spread=spread, bands=bands,
@@ -92,7 +93,8 @@ def roster(plan_id: int) -> Any:
     view = data.plan(api, plan_id)
     report = data.report(api, plan_id)
     board, rows = _board(api, view, report)
-    spread = boards.hours_spread(report, data.volunteer_names(api, rows))
+    names = data.volunteer_names(api, rows, report.get("loads") or [])
+    spread = boards.hours_spread(report, names)
     return render_template("coordinator/roster.html", plan=view, board=board, report=report,
                            spread=spread)
 

@@ -45,7 +45,8 @@ def assemble(problem: Problem, ix: VolunteerIndex, elig: list[Eligibility],
     for vi, si, _ in chosen:
         minutes[vi] += shifts[si].minutes
         counts[vi] += 1
-    loads = [{"volunteer_id": v.id, "shifts": counts[vi], "hours": round(minutes[vi] / 60, 2),
+    loads = [{"volunteer_id": v.id, "name": v.name, "shifts": counts[vi],
+              "hours": round(minutes[vi] / 60, 2),
               "fair_share_hours": round(fair.get(vi, 0) / 60, 2)}
              for vi, v in enumerate(vols)]
     gap = None
