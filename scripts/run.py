@@ -255,6 +255,8 @@ def main() -> int:
     honcho = subprocess.Popen(
         [str(VENV_BIN / "honcho"), "-f", str(procfile), "-d", str(ROOT), "start"], env=env
     )
+    # `kill` (SIGTERM) reaches only this process: pass it on as a Ctrl-C so honcho stops the rest.
+    signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGINT))
     if all(wait_healthy(port) for port in PORTS.values()) and honcho.poll() is None:
         try:
             copied = copy_demo_channels()
