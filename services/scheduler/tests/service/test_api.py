@@ -253,6 +253,77 @@ def test_attendance_hours_ledger_stars_and_export(app, client, registry, tokens)
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
 
+def test_absent_is_recorded_with_a_reason_and_earns_no_hours(app, client, registry,
+                                                            tokens) -> None:
+    coord = tokens["coord_a"]
+    plan = create(client, coord, registry.ids["A"]).json
+    solve_now(app, client, coord, plan["id"])
+    etag = client.get(f"/plans/{plan['id']}", headers=coord).headers["ETag"]
+    client.post(f"/plans/{plan['id']}/publish", headers={**coord, "If-Match": etag})
+    rows = client.get(f"/plans/{plan['id']}/assignments", headers=coord).json
+    absent, attended, unexplained = (f"/assignments/{r['assignment_id']}" for r in rows[:3])
+
+    too_long = client.post(f"{absent}/absent", json={"reason": "病" * 201}, headers=coord)
+    assert too_long.status_code == 422
+    assert list(too_long.json["errors"]["json"]) == ["reason"]
+    unknown = client.post(f"{absent}/absent", json={"hours": 0}, headers=coord)
+    assert unknown.status_code == 422 and "hours" in unknown.json["errors"]["json"]
+    assert client.get(f"{absent}/attendance", headers=coord).json["absent_at"] is None
+
+    marked = client.post(f"{absent}/absent", json={"reason": "临时发烧"}, headers=coord)
+    assert marked.status_code == 200, marked.json
+    assert marked.json["absent_reason"] == "临时发烧" and marked.json["absent_at"]
+    assert marked.json["check_in_at"] is None
+    # Asked again, only the reason changes.
+    again = client.post(f"{absent}/absent", json={"reason": "家中有事"}, headers=coord)
+    assert again.json["absent_at"] == marked.json["absent_at"]
+    assert again.json["absent_reason"] == "家中有事"
+    # An absent assignment cannot be checked in, and so never reaches confirmed hours.
+    late = client.post(f"{absent}/check-in", json={"at": "2026-03-02T08:25:00+00:00"},
+                       headers={**coord, "Accept-Language": "en"})
+    assert late.status_code == 409 and late.json["message"] == "Recorded as absent"
+    assert client.post(f"{absent}/confirm", json={}, headers=coord).status_code == 409
+
+    no_reason = client.post(f"{unexplained}/absent", json={}, headers=coord)
+    assert no_reason.status_code == 200 and no_reason.json["absent_reason"] is None
+
+    client.post(f"{attended}/check-in", json={"at": "2026-03-02T08:30:00+00:00"}, headers=coord)
+    refused = client.post(f"{attended}/absent", json={"reason": "x"}, headers=coord)
+    assert refused.status_code == 409 and refused.json["message"] == "已签到，不能登记为缺席"
+    client.post(f"{attended}/check-out", json={"at": "2026-03-02T10:30:00+00:00"},
+                headers=coord)
+    assert client.post(f"{attended}/confirm", json={}, headers=coord).status_code == 201
+    assert client.post(f"{attended}/absent", json={}, headers=coord).status_code == 409
+
+    # Outside the coordinator's communities the assignment does not exist.
+    assert client.post(f"{absent}/absent", json={},
+                       headers=tokens["coord_b"]).status_code == 404
+    # Only the attended assignment has a ledger line (a ledger with no lines is not found).
+    hours = {}
+    for row in rows[:3]:
+        ledger = client.get(f"/volunteers/{row['volunteer_id']}/hours", headers=coord)
+        entries = ledger.json["entries"] if ledger.status_code == 200 else []
+        hours.update({entry["assignment_id"]: entry["hours"] for entry in entries})
+    assert hours == {rows[1]["assignment_id"]: 2.0}
+    spec = client.get("/openapi.json").json
+    operation = spec["paths"]["/assignments/{assignment_id}/absent"]["post"]
+    assert {"200", "422", "409"} <= set(operation["responses"])
+
+
+def test_a_volunteer_cannot_mark_an_absence(app, client, registry, tokens) -> None:
+    coord = tokens["coord_a"]
+    plan = create(client, coord, registry.ids["A"]).json
+    solve_now(app, client, coord, plan["id"])
+    etag = client.get(f"/plans/{plan['id']}", headers=coord).headers["ETag"]
+    client.post(f"/plans/{plan['id']}/publish", headers={**coord, "If-Match": etag})
+    row = client.get(f"/plans/{plan['id']}/assignments", headers=coord).json[0]
+    own = bearer("volunteer", 900, volunteer_id=row["volunteer_id"])
+    path = f"/assignments/{row['assignment_id']}"
+    assert client.get(f"{path}/attendance", headers=own).status_code == 200
+    assert client.post(f"{path}/absent", json={}, headers=own).status_code == 404
+    assert client.get(f"{path}/attendance", headers=coord).json["absent_at"] is None
+
+
 def test_stars_follow_the_thresholds() -> None:
     from scheduler.service.attendance.service import stars
 

@@ -22,6 +22,8 @@ from portal.followup.roster import (
 from portal.i18n import language, t
 
 COORDINATORS = ("coordinator", "admin")
+#: The scheduler keeps at most this many characters of an absence's reason.
+ABSENT_REASON_MAX = 200
 ANSWER_KEYS = {"confirmed": "f_confirmed", "declined": "f_declined", "none": "f_none"}
 
 
@@ -181,16 +183,27 @@ def attendance(plan_id: int) -> Any:
                            names=names)
 
 
+def _name_of(row: dict[str, Any], names: dict[int, str]) -> str:
+    """The volunteer's name: the registry's, else the plan's (people from outside the
+    coordinator's communities), else their number."""
+    vid = int(row["volunteer_id"])
+    return names.get(vid) or str(row.get("volunteer_name") or "") or f"#{vid}"
+
+
+def _published_row(plan_id: int, assignment_id: int) -> dict[str, Any] | None:
+    """The assignment in the plan's published version, or None."""
+    rows = [r for r in _published(_plan(plan_id)) if int(r["assignment_id"]) == assignment_id]
+    return rows[0] if rows else None
+
+
 @bp.post("/plans/<int:plan_id>/attendance/<int:assignment_id>")
 @login_required(*COORDINATORS)
 def record_attendance(plan_id: int, assignment_id: int) -> Any:
     """Attended for the given hours: check-in at the shift start, check-out, confirm."""
-    plan = _plan(plan_id)
-    rows = [r for r in _published(plan) if int(r["assignment_id"]) == assignment_id]
-    if not rows:
+    row = _published_row(plan_id, assignment_id)
+    if row is None:
         flash(t("http_404"), "error")
         return redirect(url_for("followup.attendance", plan_id=plan_id))
-    row = rows[0]
     back = redirect(url_for("followup.attendance", plan_id=plan_id, date=row["date"]))
     try:
         hours = float(request.form.get("hours", ""))
@@ -212,8 +225,37 @@ def record_attendance(plan_id: int, assignment_id: int) -> Any:
             raise
         flash(t("f_already_confirmed"), "warning")
         return back
-    name = _names().get(int(row["volunteer_id"]), f"#{row['volunteer_id']}")
+    name = _name_of(row, _names())
     flash(t("f_recorded", name=name), "success")
+    return back
+
+
+@bp.post("/plans/<int:plan_id>/attendance/<int:assignment_id>/absent")
+@login_required(*COORDINATORS)
+def record_absence(plan_id: int, assignment_id: int) -> Any:
+    """Did not come: the scheduler records the no-show (and the reason, if given)."""
+    row = _published_row(plan_id, assignment_id)
+    if row is None:
+        flash(t("http_404"), "error")
+        return redirect(url_for("followup.attendance", plan_id=plan_id))
+    back = redirect(url_for("followup.attendance", plan_id=plan_id, date=row["date"]))
+    reason = request.form.get("reason", "").strip()
+    if len(reason) > ABSENT_REASON_MAX:
+        flash(t("f_absent_too_long"), "error")
+        return back
+    try:
+        Backends().post("scheduler", f"/assignments/{assignment_id}/absent",
+                        {"reason": reason} if reason else {})
+    except BackendError as exc:
+        if exc.status == 409:
+            flash(t("f_absent_refused"), "warning")
+        elif exc.status in (400, 422):
+            flash("；".join(exc.lines()), "error")
+        else:
+            raise
+        return back
+    name = _name_of(row, _names())
+    flash(t("f_absent_recorded", name=name), "success")
     return back
 
 

@@ -37,6 +37,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "already_confirmed": ("服务时长已确认", "Hours already confirmed"),
     "not_checked_out": ("尚未签退", "Not checked out yet"),
     "bad_checkout": ("签退时间须晚于签到时间", "Check-out must be after check-in"),
+    "already_checked_in": ("已签到，不能登记为缺席", "Checked in already; cannot be absent"),
+    "marked_absent": ("已登记为缺席", "Recorded as absent"),
     "not_published": ("只能为已发布排班中的任务签到", "Only assignments of a published plan"),
     "star_0": ("未评星", "No star yet"),
 }

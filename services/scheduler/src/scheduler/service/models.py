@@ -212,7 +212,7 @@ class SolveJob(Base):
 
 
 class Attendance(Base):
-    """Check-in and check-out of one assignment."""
+    """Check-in and check-out of one assignment, or its recorded absence."""
 
     __tablename__ = "attendance"
 
@@ -225,6 +225,10 @@ class Attendance(Base):
     check_out_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     confirmed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A recorded no-show: it closes the record, so it never earns hours.
+    absent_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    absent_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    absent_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class HoursEntry(Base):

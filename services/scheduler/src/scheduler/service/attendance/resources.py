@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from scheduler.service.attendance import service
 from scheduler.service.attendance.schemas import (
+    AbsentSchema,
     AttendanceSchema,
     ConfirmSchema,
     CorrectionSchema,
@@ -59,6 +60,21 @@ class CheckOut(MethodView):
         """Check out (now, or at the given time)."""
         record = service.check_out(db.session, current_principal(), assignment_id,
                                    data.get("at"))
+        db.session.commit()
+        return record
+
+
+@blp.route("/assignments/<int:assignment_id>/absent")
+class Absent(MethodView):
+    """A no-show."""
+
+    @blp.arguments(AbsentSchema)
+    @blp.response(200, AttendanceSchema)
+    @blp.alt_response(409, description="Already checked in or confirmed")
+    def post(self, data: dict[str, Any], assignment_id: int) -> Any:
+        """Record that the volunteer did not come (optional reason); no hours are earned."""
+        record = service.mark_absent(db.session, current_principal(), assignment_id,
+                                     data.get("reason"))
         db.session.commit()
         return record
 

@@ -14,7 +14,7 @@ class TimeSchema(StrictSchema):
 
 
 class AttendanceSchema(StrictSchema):
-    """Check-in and check-out of one assignment."""
+    """Check-in, check-out, confirmation or recorded absence of one assignment."""
 
     assignment_id = fields.Integer(dump_only=True)
     volunteer_id = fields.Integer(dump_only=True)
@@ -22,6 +22,16 @@ class AttendanceSchema(StrictSchema):
     check_out_at = fields.DateTime(dump_only=True, allow_none=True)
     confirmed_at = fields.DateTime(dump_only=True, allow_none=True)
     confirmed_by = fields.Integer(dump_only=True, allow_none=True)
+    absent_at = fields.DateTime(dump_only=True, allow_none=True)
+    absent_by = fields.Integer(dump_only=True, allow_none=True)
+    absent_reason = fields.String(dump_only=True, allow_none=True)
+
+
+class AbsentSchema(StrictSchema):
+    """A no-show recorded by the organiser, with an optional reason."""
+
+    reason = Text(200, allow_none=True, metadata={
+        "description": "why the volunteer did not come (at most 200 characters)"})
 
 
 class ConfirmSchema(StrictSchema):

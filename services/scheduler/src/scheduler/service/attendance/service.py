@@ -82,7 +82,28 @@ def check_in(session: Session, principal: Principal, assignment_id: int,
     record = attendance_of(session, principal, assignment_id)
     if record.confirmed_at is not None:
         raise Conflict("already_confirmed")
+    if record.absent_at is not None:
+        raise Conflict("marked_absent")
     record.check_in_at = at or utcnow()
+    return record
+
+
+def mark_absent(session: Session, principal: Principal, assignment_id: int,
+                reason: str | None) -> Attendance:
+    """Record a no-show (with an optional reason); the assignment then earns no hours.
+
+    Asking again only updates the reason: the first recording's time and author stay."""
+    if principal.role == "volunteer":
+        raise NotFound()
+    record = attendance_of(session, principal, assignment_id)
+    if record.confirmed_at is not None:
+        raise Conflict("already_confirmed")
+    if record.check_in_at is not None:
+        raise Conflict("already_checked_in")
+    if record.absent_at is None:
+        record.absent_at = utcnow()
+        record.absent_by = principal.user_id
+    record.absent_reason = (reason or "").strip() or None
     return record
 
 
@@ -103,7 +124,7 @@ def check_out(session: Session, principal: Principal, assignment_id: int,
 
 def hours_of(record: Attendance) -> float:
     """Hours served: check-out minus check-in, to the quarter hour below."""
-    if record.check_in_at is None or record.check_out_at is None:
+    if record.absent_at is not None or record.check_in_at is None or record.check_out_at is None:
         return 0.0
     seconds = (as_utc(record.check_out_at) - as_utc(record.check_in_at)).total_seconds()  # type: ignore[operator]
     return max(0.0, int(seconds / 900) / 4)
@@ -124,6 +145,8 @@ def confirm(
     record = attendance_of(session, principal, assignment_id)
     if record.confirmed_at is not None:
         raise Conflict("already_confirmed")
+    if record.absent_at is not None:
+        raise Conflict("marked_absent")
     if record.check_out_at is None:
         raise Conflict("not_checked_out")
     record.confirmed_at = utcnow()
