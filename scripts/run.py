@@ -89,6 +89,9 @@ def base_environment() -> dict[str, str]:
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    # Each relay compares its outbox with its consumer's inbox (docs/decisions/0004).
+    env.setdefault("REGISTRY_RECONCILE_INBOX_URL", env["SCHEDULER_DATABASE_URL"])
+    env.setdefault("SCHEDULER_RECONCILE_INBOX_URL", env["NOTIFIER_DATABASE_URL"])
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -109,8 +112,7 @@ def procfile_lines(own_redis_port: int | None) -> list[str]:
     mail_dir = VAR / "mail"
     # Each API merges its gunicorn workers' metrics in a directory of its own (cleaned at
     # start); workers and relays serve theirs on a port each (METRICS_PORTS).
-    prom = {name: f"PROMETHEUS_MULTIPROC_DIR={VAR / 'metrics' / name}" for name in PORTS
-            if name != "portal"}
+    prom = {name: f"PROMETHEUS_MULTIPROC_DIR={VAR / 'metrics' / name}" for name in PORTS}
     port = {name: f"{prefix}_METRICS_PORT={number}" for name, (prefix, number)
             in METRICS_PORTS.items()}
     lines += [
@@ -131,7 +133,7 @@ def procfile_lines(own_redis_port: int | None) -> list[str]:
         f"notifier: PORT={PORTS['notifier']} {prom['notifier']} {gunicorn} "
         f"-c {src / 'notifier/src/notifier/gunicorn.conf.py'} notifier.wsgi:app",
         f"notifier-worker: {port['notifier-worker']} {python} -m notifier worker",
-        f"portal: PORT={PORTS['portal']} {gunicorn} "
+        f"portal: PORT={PORTS['portal']} {prom['portal']} {gunicorn} "
         f"-c {src / 'portal/src/portal/gunicorn.conf.py'} portal.wsgi:app",
     ]
     return lines

@@ -26,12 +26,14 @@ GUNICORN_CONFS = {
     "services/registry/src/registry/gunicorn.conf.py": "registry.wsgi:app",
     "services/scheduler/src/scheduler/service/gunicorn.conf.py": "scheduler.service.wsgi:app",
     "services/notifier/src/notifier/gunicorn.conf.py": "notifier.wsgi:app",
+    "services/portal/src/portal/gunicorn.conf.py": "portal.wsgi:app",
 }
 #: Every kind of process a deployment runs, as (module or "gunicorn", sub-command or app).
 PROCESSES = {
     ("gunicorn", "registry.wsgi:app"),
     ("gunicorn", "scheduler.service.wsgi:app"),
     ("gunicorn", "notifier.wsgi:app"),
+    ("gunicorn", "portal.wsgi:app"),
     ("registry", "relay"),
     ("scheduler.service", "solve-worker"),
     ("scheduler.service", "relay"),
@@ -40,7 +42,13 @@ PROCESSES = {
     ("registry", "migrate"),
     ("scheduler.service", "migrate"),
     ("notifier", "migrate"),
+    # The portal's service account, created (or its password reset) after the migrations.
+    ("registry", "create-user"),
 }
+#: The web processes, by compose service and k8s Service name, and their ports.
+WEB = {"registry": 8001, "scheduler": 8002, "notifier": 8003, "portal": 8000}
+#: Which consumer's database each relay reconciles with (docs/decisions/0004).
+RECONCILED = {"REGISTRY": "SCHEDULER", "SCHEDULER": "NOTIFIER"}
 #: Read by the third-party images (postgres, rabbitmq), not by Linli.
 IMAGE_VARIABLES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "RABBITMQ_DEFAULT_USER",
                    "RABBITMQ_DEFAULT_PASS"}
@@ -168,7 +176,7 @@ def test_gunicorn_settings_are_in_the_image_at_the_paths_the_commands_use() -> N
 
 def test_compose_apis_are_probed_on_healthz_and_bound_to_loopback() -> None:
     apis = {name for name, ps in compose_processes().items() if ps[0][0] == "gunicorn"}
-    assert apis == {"registry", "scheduler", "notifier"}
+    assert apis == set(WEB)
     for name, service in compose()["services"].items():
         for port in service.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond localhost"
@@ -214,9 +222,61 @@ def test_k8s_api_probes() -> None:
         env = {e["name"]: e["value"] for e in container["env"]}
         assert env["HOST"] == "0.0.0.0"
         assert container["ports"][0]["containerPort"] == int(env["PORT"])
-    assert apis == 3
+        # gunicorn's workers merge their metrics, and Prometheus finds them on the pod.
+        assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
+    assert apis == len(WEB)
     services = {doc["metadata"]["name"]: doc for _, doc in k8s_of_kind("Service")}
-    assert set(services) == {"registry", "scheduler", "notifier"}
+    assert set(services) == set(WEB)
+    for name, port in WEB.items():
+        assert services[name]["spec"]["ports"][0]["port"] == port
+    for _, doc in k8s_of_kind("Deployment"):
+        container = doc["spec"]["template"]["spec"]["containers"][0]
+        if processes(container["command"])[0][0] == "gunicorn":
+            annotations = doc["spec"]["template"]["metadata"]["annotations"]
+            env = {e["name"]: e["value"] for e in container["env"]}
+            assert annotations["prometheus.io/port"] == env["PORT"]
+            assert annotations["prometheus.io/path"] == "/metrics"
+
+
+def test_the_portal_reaches_the_apis_by_their_service_names_and_ports() -> None:
+    config = k8s_of_kind("ConfigMap")[0][1]["data"]
+    env = env_file_values()
+    compose_services = compose()["services"]
+    for api in ("registry", "scheduler", "notifier"):
+        variable = f"PORTAL_{api.upper()}_URL"
+        assert config[variable] == f"http://{api}:{WEB[api]}"
+        assert env[variable] == f"http://{api}:{WEB[api]}"
+        assert compose_services[api]["environment"]["PORT"] == str(WEB[api])
+    secrets = k8s_secret_values()
+    for variable in ("PORTAL_SECRET_KEY", "PORTAL_SERVICE_PASSWORD"):
+        assert variable in secrets and variable in env and variable not in config
+    # The account the migrations create is the one the portal logs in with.
+    for command in (compose_services["migrate"]["command"],
+                    next(c for o, c in k8s_containers() if o == "migrate")["command"]):
+        script = command_list(command)[2]
+        assert re.search(r'create-user "\$\$?PORTAL_SERVICE_USERNAME" '
+                         r'--password "\$\$?PORTAL_SERVICE_PASSWORD" --role service', script)
+
+
+def test_each_relay_reconciles_with_its_consumers_database() -> None:
+    env = env_file_values()
+    config = k8s_of_kind("ConfigMap")[0][1]["data"]
+    secrets = k8s_secret_values()
+    for producer, consumer in RECONCILED.items():
+        assert env[f"{producer}_RECONCILE_INBOX_URL"] == env[f"{consumer}_DATABASE_URL"]
+        assert float(env[f"{producer}_RECONCILE_INTERVAL"]) > 0
+        assert float(config[f"{producer}_RECONCILE_INTERVAL"]) > 0
+        inbox = secrets[f"{producer}_RECONCILE_INBOX_URL"]
+        database = secrets[f"{consumer}_DATABASE_URL"]
+        assert inbox.rsplit("/", 1)[1] == database.rsplit("/", 1)[1]
+
+
+def k8s_secret_values() -> dict[str, str]:
+    """The keys of the linli-secrets template."""
+    for _, doc in k8s_of_kind("Secret"):
+        if doc["metadata"]["name"] == "linli-secrets":
+            return dict(doc["stringData"])
+    raise AssertionError("no linli-secrets Secret")
 
 
 def gunicorn_graceful_timeout(conf: str) -> int:
@@ -274,7 +334,7 @@ def test_dockerfile_is_multi_stage_non_root_and_installs_the_packages() -> None:
     users = re.findall(r"^USER\s+(\S+)", runtime, re.MULTILINE)
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert "PYTHONUNBUFFERED=1" in runtime
-    assert re.search(r"^EXPOSE 8001 8002 8003$", runtime, re.MULTILINE)
+    assert re.search(r"^EXPOSE 8000 8001 8002 8003$", runtime, re.MULTILINE)
     assert "COPY --from=builder /opt/linli /opt/linli" in runtime
     for tool in ("build-essential", "gcc", "pip install"):
         assert tool not in runtime, f"{tool} in the runtime stage"
@@ -282,7 +342,7 @@ def test_dockerfile_is_multi_stage_non_root_and_installs_the_packages() -> None:
     assert install, "Linli's packages installed without dependencies"
     packages = install.group(0)
     for package in ("./libs/contracts", "./services/registry", "./services/scheduler",
-                    "./services/notifier"):
+                    "./services/notifier", "./services/portal"):
         assert package in packages
     instructions = "\n".join(
         line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")
@@ -344,14 +404,18 @@ def deploy_variables() -> dict[str, str]:
 def read_by_linli(variable: str) -> bool:
     """True when a Linli process reads the variable: a prefixed setting the service has, or a
     name its configuration or gunicorn settings read from the environment."""
+    from linli_contracts.reconcile import RELAY_SETTINGS
     from notifier.config import defaults as notifier_defaults
+    from portal.config import defaults as portal_defaults
     from registry.config import defaults as registry_defaults
     from scheduler.service.config import defaults as scheduler_defaults
 
     prefixed = {
-        "REGISTRY_": registry_defaults(),
-        "SCHEDULER_": scheduler_defaults(),
+        # The relays read the reconciliation settings under their service's prefix.
+        "REGISTRY_": {**registry_defaults(), **RELAY_SETTINGS},
+        "SCHEDULER_": {**scheduler_defaults(), **RELAY_SETTINGS},
         "NOTIFIER_": notifier_defaults(),
+        "PORTAL_": portal_defaults(),
     }
     for prefix, settings in prefixed.items():
         if variable.startswith(prefix) and variable[len(prefix):] in settings:
@@ -360,6 +424,7 @@ def read_by_linli(variable: str) -> bool:
         ROOT / "services/registry/src/registry/config.py",
         ROOT / "services/scheduler/src/scheduler/service/config.py",
         ROOT / "services/notifier/src/notifier/config.py",
+        ROOT / "services/portal/src/portal/config.py",
     ]
     pattern = re.compile(rf"""(environ(\.get)?\(|environ\[|getenv\(|\()\s*["']{variable}["']""")
     return any(pattern.search(path.read_text(encoding="utf-8")) for path in sources)
@@ -377,12 +442,17 @@ def test_every_variable_in_the_deploy_files_is_read_by_a_service() -> None:
 def test_secrets_stay_out_of_the_config_map() -> None:
     config = k8s_of_kind("ConfigMap")[0][1]["data"]
     for variable in config:
-        assert not re.search(r"SECRET|PASSWORD|_KEY$|DATABASE_URL|BROKER_URL", variable), variable
+        assert not re.search(r"SECRET|PASSWORD|_KEY$|DATABASE_URL|BROKER_URL|INBOX_URL",
+                             variable), variable
 
 
-@pytest.mark.parametrize("variable", ["REGISTRY_JWT_SECRET", "BOGUS_SETTING", "NOTIFIER_NOPE"])
+@pytest.mark.parametrize("variable", ["REGISTRY_JWT_SECRET", "PORTAL_SECRET_KEY",
+                                      "SCHEDULER_RECONCILE_INBOX_URL", "BOGUS_SETTING",
+                                      "NOTIFIER_NOPE", "PORTAL_NOPE",
+                                      "NOTIFIER_RECONCILE_INBOX_URL"])
 def test_the_variable_check_tells_known_from_unknown(variable: str) -> None:
-    assert read_by_linli(variable) is (variable == "REGISTRY_JWT_SECRET")
+    known = {"REGISTRY_JWT_SECRET", "PORTAL_SECRET_KEY", "SCHEDULER_RECONCILE_INBOX_URL"}
+    assert read_by_linli(variable) is (variable in known)
 
 
 def test_deploy_readme_lists_every_process() -> None:

@@ -11,23 +11,33 @@ ids the consumer's inbox holds, and has the relay publish the rest again. Publis
 row's `published_at` forward, so a message that keeps failing (dead-lettered each time) is
 tried at most once per `grace` until it leaves the horizon. A duplicate is harmless: the inbox
 suppresses it.
+
+`PeriodicReconciliation` runs the pass inside a relay process (see
+docs/decisions/0004-reconciliation.md): every `<SERVICE>_RECONCILE_INTERVAL` seconds when
+`<SERVICE>_RECONCILE_INBOX_URL` names the consumer's database.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from linli_contracts import topology
+from linli_contracts.inbox import inbox_table
 from linli_contracts.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 500
+#: A relay's settings, under its service's prefix (`REGISTRY_RECONCILE_INBOX_URL`, …): the
+#: consumer's database (unset: no reconciliation) and seconds between passes (0: none).
+RELAY_SETTINGS: dict[str, Any] = {"RECONCILE_INBOX_URL": None, "RECONCILE_INTERVAL": 60.0}
 
 
 def unconsumed(
@@ -97,3 +107,68 @@ class Reconciler:
         log.warning("reconciliation: %d event(s) published but never processed by %s; "
                     "publishing them again", len(missing), self.consumer)
         return self.relay.republish(missing)
+
+
+def inbox_engine(url: str) -> Engine:
+    """An engine on the consumer's database that only reads (plain PostgreSQL URLs get the
+    installed psycopg 3 driver; SQLite waits for the consumer's writes instead of failing)."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            url = "postgresql+psycopg://" + url[len(plain):]
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, connect_args={"timeout": 30})
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0)
+
+
+class PeriodicReconciliation:
+    """A reconciliation pass every `interval` seconds in a thread of the relay process, with a
+    relay (and broker connection) of its own; the first pass runs at start."""
+
+    def __init__(self, reconciler: Reconciler, interval: float) -> None:
+        self.reconciler = reconciler
+        self.interval = interval
+        self.stopping = threading.Event()
+        self._thread = threading.Thread(target=self.run, name="reconciliation", daemon=True)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, Any], engine: Engine, outbox: sa.Table, broker_url: str,
+        *, consumer: str, inbox: str, queue: str,
+    ) -> PeriodicReconciliation | None:
+        """The reconciliation a relay's settings ask for, or None when they ask for none.
+
+        `consumer`, `inbox` and `queue` name the consumer whose inbox table the settings'
+        database holds (its name in the inbox, the table, the queue it reads).
+        """
+        url = settings.get("RECONCILE_INBOX_URL") or None
+        raw = settings.get("RECONCILE_INTERVAL")
+        interval = float(RELAY_SETTINGS["RECONCILE_INTERVAL"] if raw in (None, "") else raw)
+        if not url or interval <= 0:
+            return None
+        table = inbox_table(sa.MetaData(), inbox)
+        relay = OutboxRelay(engine, outbox, str(broker_url))
+        return cls(Reconciler(relay, inbox_engine(str(url)), table, consumer, queue), interval)
+
+    def run(self) -> None:
+        """Pass after pass until `stopping` is set; a failed pass (the consumer's database or
+        the broker away) is logged and the next one runs on time."""
+        while not self.stopping.is_set():
+            try:
+                self.reconciler.run_once()
+            except Exception:  # noqa: BLE001 - reconciliation must not end the relay
+                log.warning("reconciliation pass failed", exc_info=True)
+            self.stopping.wait(self.interval)
+
+    def start(self) -> None:
+        """Run the passes in the background."""
+        log.info("reconciling with %s's inbox every %s s", self.reconciler.consumer,
+                 self.interval)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the pass in hand; release the connections."""
+        self.stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self.reconciler.relay.close()
+        self.reconciler.inbox_engine.dispose()

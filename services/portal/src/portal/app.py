@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, redirect, render_template, request, url_for
 
+from linli_contracts.logs import configure_logging, install_flask_correlation
+from linli_contracts.metrics import instrument_app
 from portal import config, i18n, messages, security, session_user
 from portal.clients import BackendError
 
@@ -25,8 +26,12 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
     )
-    logging.basicConfig(level=str(settings["LOG_LEVEL"]).upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # JSON lines with the correlation id; link tokens, bearer tokens, phones masked.
+    configure_logging("portal", str(settings["LOG_LEVEL"]), config.mask_text)
+    # First, so /metrics answers before the session, language and CSRF hooks run. Requests
+    # are counted by route template (`/responses/<token>`), never by path.
+    install_flask_correlation(app)
+    instrument_app(app, token=str(settings["METRICS_TOKEN"] or "") or None)
     i18n.register(messages.CATALOG)
     i18n.install(app)
     security.install(app)

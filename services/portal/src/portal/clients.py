@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from flask import current_app
 
+from linli_contracts.logs import correlation_id
 from portal import session_user
 
 SERVICES = ("registry", "scheduler", "notifier")
@@ -78,6 +79,10 @@ class Backends:
                    **(headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        # The page's correlation id goes along, so one click is found in every service's logs.
+        current = correlation_id()
+        if current:
+            headers.setdefault("X-Correlation-ID", current)
         try:
             answer = requests.request(method, self.url(service, path), json=json, params=params,
                                       files=files, data=data, headers=headers,

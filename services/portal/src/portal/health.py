@@ -1,4 +1,4 @@
-"""`/healthz` (the process answers) and `/readyz` (the back ends answer their /healthz)."""
+"""`/healthz` (the process answers) and `/readyz` (ready to serve; back ends reported)."""
 
 from __future__ import annotations
 
@@ -18,16 +18,16 @@ def healthz() -> dict[str, Any]:
 
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, Any], int]:
-    """Every back end answers; the portal has no database of its own."""
-    down = []
+    """Ready whenever the process is: the portal has no database of its own, and a back end
+    that is down must not take every portal pod out of service with it (users then see a page
+    saying which service is unavailable, not a dead site). The back ends' state is reported
+    for operators."""
+    backends = {}
     for service in ("registry", "scheduler", "notifier"):
         try:
             answer = requests.get(f"{current_app.config[service.upper() + '_URL']}/healthz",
-                                  timeout=3)
-            if answer.status_code != 200:
-                down.append(service)
+                                  timeout=2)
+            backends[service] = "ok" if answer.status_code == 200 else "unavailable"
         except requests.RequestException:
-            down.append(service)
-    if down:
-        return {"status": "unavailable", "down": down}, 503
-    return {"status": "ok"}, 200
+            backends[service] = "unavailable"
+    return {"status": "ok", "backends": backends}, 200

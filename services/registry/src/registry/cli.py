@@ -69,11 +69,17 @@ def cmd_relay(args: argparse.Namespace) -> int:
     """Publish outbox events to BROKER_URL until SIGTERM or SIGINT."""
     from linli_contracts.metrics import serve_metrics  # noqa: PLC0415
     from linli_contracts.outbox import OutboxRelay  # noqa: PLC0415
+    from linli_contracts.reconcile import PeriodicReconciliation  # noqa: PLC0415
     from registry.models import OUTBOX  # noqa: PLC0415
 
     config = _config()
     engine = make_engine(config["DATABASE_URL"])
     relay = OutboxRelay(engine, OUTBOX, config["BROKER_URL"])
+    # The scheduler consumes the registry's events: with REGISTRY_RECONCILE_INBOX_URL (the
+    # scheduler's database) what its inbox never recorded is published again.
+    reconciliation = PeriodicReconciliation.from_settings(
+        config, engine, OUTBOX, config["BROKER_URL"],
+        consumer="scheduler", inbox="inbox", queue="scheduler.events")
     stop = threading.Event()
 
     def _stop(signum: int, _frame: Any) -> None:
@@ -84,7 +90,11 @@ def cmd_relay(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     log.info("registry relay publishing to %s", _safe_url(config["BROKER_URL"]))
     serve_metrics(config.get("METRICS_PORT"))
+    if reconciliation is not None:
+        reconciliation.start()
     relay.run(stop)
+    if reconciliation is not None:
+        reconciliation.stop()
     relay.close()
     engine.dispose()
     return 0

@@ -55,17 +55,31 @@ def cmd_solve_worker(config: dict) -> int:
 def cmd_relay(config: dict) -> int:
     """Publish outbox rows until SIGTERM."""
     from linli_contracts.outbox import OutboxRelay  # noqa: PLC0415
+    from linli_contracts.reconcile import PeriodicReconciliation  # noqa: PLC0415
     from scheduler.service.db import make_engine  # noqa: PLC0415
     from scheduler.service.models import OUTBOX  # noqa: PLC0415
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    engine = make_engine(config["DATABASE_URL"])
     # Small batches: on SQLite a batch holds the write lock while it is being published.
-    relay = OutboxRelay(make_engine(config["DATABASE_URL"]), OUTBOX, config["BROKER_URL"],
+    relay = OutboxRelay(engine, OUTBOX, config["BROKER_URL"],
                         batch_size=int(config["RELAY_BATCH_SIZE"]),
                         poll_interval=float(config["RELAY_POLL_INTERVAL"]))
+    # The notifier consumes the plan and assignment events: with SCHEDULER_RECONCILE_INBOX_URL
+    # (the notifier's database) what its inbox never recorded is published again. Solve
+    # commands need none: a queued job whose command was lost is sent again by the reaper.
+    reconciliation = PeriodicReconciliation.from_settings(
+        config, engine, OUTBOX, config["BROKER_URL"],
+        consumer="notifier", inbox="consumer_inbox", queue="notifier.events")
+    if reconciliation is not None:
+        reconciliation.start()
     relay.run(stop)
+    if reconciliation is not None:
+        reconciliation.stop()
+    relay.close()
+    engine.dispose()
     return 0
 
 
