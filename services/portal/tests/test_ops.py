@@ -28,7 +28,7 @@ from notifier import config as notifier_config
 from notifier.app import create_app as notifier_app
 from notifier.migrate import upgrade as notifier_upgrade
 from portal.app import create_app as portal_app
-from portal.config import mask_text
+from portal.masking import mask_text
 from registry.app import create_app as registry_app
 from registry.auth.service import hash_password
 from registry.db import make_engine, session_scope

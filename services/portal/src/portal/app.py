@@ -9,7 +9,7 @@ from flask import Flask, redirect, render_template, request, url_for
 
 from linli_contracts.logs import configure_logging, install_flask_correlation
 from linli_contracts.metrics import instrument_app
-from portal import config, i18n, messages, security, session_user
+from portal import config, i18n, masking, messages, security, session_user
 from portal.clients import BackendError
 
 
@@ -27,7 +27,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
     )
     # JSON lines with the correlation id; link tokens, bearer tokens, phones masked.
-    configure_logging("portal", str(settings["LOG_LEVEL"]), config.mask_text)
+    configure_logging("portal", str(settings["LOG_LEVEL"]), masking.mask_text)
     # First, so /metrics answers before the session, language and CSRF hooks run. Requests
     # are counted by route template (`/responses/<token>`), never by path.
     install_flask_correlation(app)

@@ -21,7 +21,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # path: the app logs each request itself by route template, so gunicorn's access log stays off.
 accesslog = None
 logconfig_dict = logs.gunicorn_logconfig(
-    "portal", "ext://portal.config.mask_text", os.environ.get("LOG_LEVEL", "info")
+    "portal", "ext://portal.masking.mask_text", os.environ.get("LOG_LEVEL", "info")
 )
 # With PROMETHEUS_MULTIPROC_DIR (the portal's own directory) /metrics merges every worker's
 # numbers: the master cleans it at start and marks dead workers.
