@@ -92,6 +92,7 @@ def base_environment() -> dict[str, str]:
     # Each relay compares its outbox with its consumer's inbox (docs/decisions/0004).
     env.setdefault("REGISTRY_RECONCILE_INBOX_URL", env["SCHEDULER_DATABASE_URL"])
     env.setdefault("SCHEDULER_RECONCILE_INBOX_URL", env["NOTIFIER_DATABASE_URL"])
+    env.setdefault("NOTIFIER_RECONCILE_INBOX_URL", env["SCHEDULER_DATABASE_URL"])
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -411,10 +411,10 @@ def read_by_linli(variable: str) -> bool:
     from scheduler.service.config import defaults as scheduler_defaults
 
     prefixed = {
-        # The relays read the reconciliation settings under their service's prefix.
+        # Every relay reads the reconciliation settings under its service's prefix.
         "REGISTRY_": {**registry_defaults(), **RELAY_SETTINGS},
         "SCHEDULER_": {**scheduler_defaults(), **RELAY_SETTINGS},
-        "NOTIFIER_": notifier_defaults(),
+        "NOTIFIER_": {**notifier_defaults(), **RELAY_SETTINGS},
         "PORTAL_": portal_defaults(),
     }
     for prefix, settings in prefixed.items():
@@ -451,7 +451,8 @@ def test_secrets_stay_out_of_the_config_map() -> None:
                                       "NOTIFIER_NOPE", "PORTAL_NOPE",
                                       "NOTIFIER_RECONCILE_INBOX_URL"])
 def test_the_variable_check_tells_known_from_unknown(variable: str) -> None:
-    known = {"REGISTRY_JWT_SECRET", "PORTAL_SECRET_KEY", "SCHEDULER_RECONCILE_INBOX_URL"}
+    known = {"REGISTRY_JWT_SECRET", "PORTAL_SECRET_KEY", "SCHEDULER_RECONCILE_INBOX_URL",
+             "NOTIFIER_RECONCILE_INBOX_URL"}
     assert read_by_linli(variable) is (variable in known)
 
 

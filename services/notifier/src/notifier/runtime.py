@@ -10,6 +10,7 @@ from typing import Any
 
 from linli_contracts import topology
 from linli_contracts.outbox import OutboxRelay
+from linli_contracts.reconcile import PeriodicReconciliation
 from notifier import config
 from notifier.consumer import NotifierConsumer, make_consumer
 from notifier.db import make_engine, session_factory
@@ -80,11 +81,20 @@ class Runtime:
                    max(1.0, float(self.settings["POLL_INTERVAL"])))
 
     def relay(self) -> None:
-        """Publish the outbox (assignment.response events) until stopped."""
+        """Publish the outbox (assignment.response events) until stopped; with
+        NOTIFIER_RECONCILE_INBOX_URL (the scheduler's database) also publish again what the
+        scheduler's inbox never recorded (docs/decisions/0004)."""
         relay = OutboxRelay(self.engine, outbox, self.settings["BROKER_URL"])
+        reconciliation = PeriodicReconciliation.from_settings(
+            self.settings, self.engine, outbox, self.settings["BROKER_URL"],
+            consumer="scheduler", inbox="inbox", queue="scheduler.events")
+        if reconciliation is not None:
+            reconciliation.start()
         try:
             relay.run(self.stop)
         finally:
+            if reconciliation is not None:
+                reconciliation.stop()
             relay.close()
 
     def all(self) -> None:
