@@ -4,6 +4,7 @@ again, against a real database (SQLite and PostgreSQL) and real Redis."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from linli_contracts import make_event, parse_envelope, topology
 from linli_contracts.examples import example_payload
 from linli_contracts.inbox import mark_processed
 from linli_contracts.outbox import OutboxRelay, record
-from linli_contracts.reconcile import Reconciler, unconsumed
+from linli_contracts.reconcile import PeriodicReconciliation, Reconciler, unconsumed
 
 FAST_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 TYPES = topology.EVENT_QUEUES["notifier.events"]
@@ -62,3 +63,21 @@ def test_a_pass_publishes_the_gap_once_per_grace(
         relay.close()
     taken = kit.drain(redis_url, "notifier.events")
     assert [parse_envelope(m.body).id for m in taken] == [lost]
+
+
+def test_relay_settings_turn_reconciliation_on_and_off(
+    kit: SimpleNamespace, redis_url: str, tmp_path: Path
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'producer.db'}")
+    inbox_url = f"sqlite:///{tmp_path / 'consumer.db'}"
+    kwargs = {"consumer": "notifier", "inbox": "consumer_inbox", "queue": "notifier.events"}
+    for settings in ({}, {"RECONCILE_INBOX_URL": ""},
+                     {"RECONCILE_INBOX_URL": inbox_url, "RECONCILE_INTERVAL": 0}):
+        assert PeriodicReconciliation.from_settings(
+            settings, engine, kit.OUTBOX, redis_url, **kwargs) is None
+    on = PeriodicReconciliation.from_settings(
+        {"RECONCILE_INBOX_URL": inbox_url}, engine, kit.OUTBOX, redis_url, **kwargs)
+    assert on is not None and on.interval == 60.0
+    assert on.reconciler.types == TYPES
+    on.stop()
+    engine.dispose()
