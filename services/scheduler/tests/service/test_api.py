@@ -87,6 +87,16 @@ def solve_now(app: Any, client: FlaskClient, headers: dict[str, str], plan_id: i
     assert solve_job(factory, answer.json["id"], "worker-test", 30) == "done"
 
 
+def published_rows(app: Any, client: FlaskClient, headers: dict[str, str],
+                   community: int) -> list[dict[str, Any]]:
+    """Create, solve and publish a plan for one community; its assignments."""
+    plan = create(client, headers, community).json
+    solve_now(app, client, headers, plan["id"])
+    etag = client.get(f"/plans/{plan['id']}", headers=headers).headers["ETag"]
+    client.post(f"/plans/{plan['id']}/publish", headers={**headers, "If-Match": etag})
+    return client.get(f"/plans/{plan['id']}/assignments", headers=headers).json
+
+
 def test_probes_and_openapi_need_no_token(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json == {"status": "ready"}
@@ -219,11 +229,7 @@ def test_hand_edit_breaking_a_rule_names_it(app, client, registry, tokens) -> No
 
 def test_attendance_hours_ledger_stars_and_export(app, client, registry, tokens) -> None:
     coord = tokens["coord_a"]
-    plan = create(client, coord, registry.ids["A"]).json
-    solve_now(app, client, coord, plan["id"])
-    etag = client.get(f"/plans/{plan['id']}", headers=coord).headers["ETag"]
-    client.post(f"/plans/{plan['id']}/publish", headers={**coord, "If-Match": etag})
-    row = client.get(f"/plans/{plan['id']}/assignments", headers=coord).json[0]
+    row = published_rows(app, client, coord, registry.ids["A"])[0]
     base = f"/assignments/{row['assignment_id']}"
     assert client.post(f"{base}/check-out", json={}, headers=coord).status_code == 409
     client.post(f"{base}/check-in", json={"at": "2026-03-02T08:25:00+00:00"}, headers=coord)
@@ -256,11 +262,7 @@ def test_attendance_hours_ledger_stars_and_export(app, client, registry, tokens)
 def test_absent_is_recorded_with_a_reason_and_earns_no_hours(app, client, registry,
                                                             tokens) -> None:
     coord = tokens["coord_a"]
-    plan = create(client, coord, registry.ids["A"]).json
-    solve_now(app, client, coord, plan["id"])
-    etag = client.get(f"/plans/{plan['id']}", headers=coord).headers["ETag"]
-    client.post(f"/plans/{plan['id']}/publish", headers={**coord, "If-Match": etag})
-    rows = client.get(f"/plans/{plan['id']}/assignments", headers=coord).json
+    rows = published_rows(app, client, coord, registry.ids["A"])
     absent, attended, unexplained = (f"/assignments/{r['assignment_id']}" for r in rows[:3])
 
     too_long = client.post(f"{absent}/absent", json={"reason": "病" * 201}, headers=coord)
@@ -312,11 +314,7 @@ def test_absent_is_recorded_with_a_reason_and_earns_no_hours(app, client, regist
 
 def test_a_volunteer_cannot_mark_an_absence(app, client, registry, tokens) -> None:
     coord = tokens["coord_a"]
-    plan = create(client, coord, registry.ids["A"]).json
-    solve_now(app, client, coord, plan["id"])
-    etag = client.get(f"/plans/{plan['id']}", headers=coord).headers["ETag"]
-    client.post(f"/plans/{plan['id']}/publish", headers={**coord, "If-Match": etag})
-    row = client.get(f"/plans/{plan['id']}/assignments", headers=coord).json[0]
+    row = published_rows(app, client, coord, registry.ids["A"])[0]
     own = bearer("volunteer", 900, volunteer_id=row["volunteer_id"])
     path = f"/assignments/{row['assignment_id']}"
     assert client.get(f"{path}/attendance", headers=own).status_code == 200
