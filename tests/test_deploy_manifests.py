@@ -461,3 +461,19 @@ def test_deploy_readme_lists_every_process() -> None:
     for module, what in PROCESSES:
         expected = f"python -m {module} {what}" if module != "gunicorn" else what
         assert expected in readme, expected
+
+
+def test_the_image_installs_every_runtime_requirement_and_no_test_tool() -> None:
+    """The Dockerfile takes the runtime part of base.in by its comment lines: renaming them
+    would build an image without Flask, or with the test tools."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert "sed -n '/^# runtime/,/^# development/" in dockerfile
+    lines = (ROOT / "requirements/base.in").read_text(encoding="utf-8").splitlines()
+    start, end = lines.index("# runtime"), next(
+        i for i, line in enumerate(lines) if line.startswith("# development"))
+    runtime = {re.split(r"[<>=\[]", line)[0] for line in lines[start + 1:end]
+               if line and not line.startswith("#")}
+    imported = {"flask", "flask-smorest", "flask-wtf", "gunicorn", "kombu", "ortools",
+                "sqlalchemy", "alembic", "psycopg", "prometheus-client", "python-json-logger"}
+    assert imported <= runtime, imported - runtime
+    assert not runtime & {"pytest", "playwright", "mypy", "ruff", "schemathesis"}
