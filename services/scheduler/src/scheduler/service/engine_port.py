@@ -68,11 +68,22 @@ def repair(
         raise Invalid("bad_problem", errors=errors) from None
 
 
+def load(problem: dict[str, Any]) -> Any:
+    """The engine's checked, built form of a problem, reusable by `candidates`; a problem
+    the engine refuses is 422 as `candidates` answers it."""
+    from scheduler.engine import ProblemError, load_problem  # noqa: PLC0415
+
+    try:
+        return load_problem(problem)
+    except ProblemError as exc:
+        raise Invalid("bad_problem", errors={exc.field or "shift_id": [exc.message]}) from None
+
+
 def candidates(
-    problem: dict[str, Any], plan: dict[str, Any], shift_id: str, skill: str, limit: int,
+    problem: Any, plan: dict[str, Any], shift_id: str, skill: str, limit: int,
     lang: str = "zh-CN", replacing: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Volunteers ranked for one open slot, best first."""
+    """Volunteers ranked for one open slot, best first (`problem`: a dict or from `load`)."""
     from scheduler.engine import ProblemError  # noqa: PLC0415
     from scheduler.engine.api import candidates as engine_candidates  # noqa: PLC0415
 

@@ -14,6 +14,14 @@ graceful_timeout = 30
 max_requests = 1000
 max_requests_jitter = 100
 preload_app = False
+
+
+def post_fork(_server: object, _worker: object) -> None:
+    """Import the engine (and OR-Tools, about half a second) as the worker starts, so that a
+    coordinator's first candidate list after a restart (`max_requests`) does not wait for it."""
+    import scheduler.engine.ranking  # noqa: F401, PLC0415
+
+
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 # Logs: JSON lines. The app logs each request itself (endpoint rule, status, duration and

@@ -20,7 +20,7 @@ from scheduler.service.models import (
     Plan,
     PlanVersion,
 )
-from scheduler.service.plans import store
+from scheduler.service.plans import derived, store
 from scheduler.service.plans.publishing import key_of
 from scheduler.service.plans.service import problem_for_solve, store_result
 
@@ -240,11 +240,30 @@ def candidates(
 ) -> list[dict[str, Any]]:
     """Volunteers ranked for one open slot of the latest version (or the place `replacing`
     would leave)."""
-    version = store.version_of(session, plan)
-    if version.result is None:
+    version = store.version_of(session, plan, light=True)
+    result = derived.result(session, version)
+    if result is None:
         raise Conflict("not_solved", errors={"state": [version.state]})
     items = store.assignments_of(session, version)
     return engine_port.candidates(
-        problem_for_solve(session, plan, version), store.engine_plan(version, items),
+        ranking_problem(session, plan, version), store.engine_plan(version, items, result),
         str(shift_id), skill, limit, lang, None if replacing is None else str(replacing),
+    )
+
+
+def ranking_problem(session: Session, plan: Plan, version: PlanVersion) -> Any:
+    """The engine's loaded problem for ranking in `version`, kept while its inputs stand:
+    the version (its problem and pins), the published version (the previous plan) and the
+    plan's exclusions, which a decline adds without a new revision."""
+    published = (
+        store.version_of(session, plan, plan.published_version, light=True)
+        if plan.published_version else None
+    )
+    key = (
+        derived.version_key(version),
+        derived.version_key(published) if published is not None else None,
+        tuple(sorted(store.exclusions_of(session, plan))),
+    )
+    return derived.ranking_problem(
+        session, key, lambda: engine_port.load(problem_for_solve(session, plan, version))
     )

@@ -12,7 +12,7 @@ from scheduler.service.auth import require_roles
 from scheduler.service.db import db
 from scheduler.service.i18n import lang, t
 from scheduler.service.models import Plan, PlanVersion, SolveJob
-from scheduler.service.plans import changes, publishing, service, store
+from scheduler.service.plans import changes, derived, publishing, service, store
 from scheduler.service.plans.schemas import (
     AssignmentArgs,
     AssignmentSchema,
@@ -45,33 +45,56 @@ class ListPage(Page):
     """Pages over an in-memory list."""
 
 
-def version_view(session: Any, version: PlanVersion) -> dict[str, Any]:
-    """A version with its counts."""
-    result = version.result or {}
+def version_view(
+    session: Any, version: PlanVersion, assignment_count: int | None = None
+) -> dict[str, Any]:
+    """A version with its counts (`assignment_count` when the caller has counted already)."""
+    if assignment_count is None:
+        assignment_count = store.assignment_counts(session, [version.id]).get(version.id, 0)
     return {
         "number": version.number, "state": version.state, "revision": version.revision,
         "origin": version.origin, "parent_number": version.parent_number,
         "pending_change": version.pending_change, "created_at": version.created_at,
         "solved_at": version.solved_at, "published_at": version.published_at,
         "published_by": version.published_by,
-        "assignment_count": len(store.rows_of(session, version)),
-        "unfilled_count": sum(int(u.get("missing", 0)) for u in result.get("unfilled", [])),
+        "assignment_count": assignment_count,
+        "unfilled_count": derived.summary(session, version)["unfilled_count"],
     }
 
 
-def plan_view(session: Any, plan: Plan, version: PlanVersion | None = None) -> dict[str, Any]:
-    """A plan with its latest version and latest job, as the API shows it."""
-    version = version or store.version_of(session, plan)
+def plan_view(
+    session: Any, plan: Plan, version: PlanVersion | None = None,
+    assignment_count: int | None = None, jobs: dict[int, SolveJob] | None = None,
+) -> dict[str, Any]:
+    """A plan with its latest version and latest job, as the API shows it (`assignment_count`
+    and the latest `jobs` by plan when the caller has looked them up already)."""
+    version = version or store.version_of(session, plan, light=True)
+    counts = derived.summary(session, version)
+    job = service.latest_job(session, plan) if jobs is None else jobs.get(plan.id)
     return {
         "id": plan.id, "title": plan.title, "community_ids": plan.community_ids,
         "period_start": plan.period_start, "period_end": plan.period_end,
         "settings": plan.settings, "state": version.state,
-        "version": version_view(session, version), "published_version": plan.published_version,
-        "etag": store.etag(plan, version), "job": service.latest_job(session, plan),
+        "version": version_view(session, version, assignment_count),
+        "published_version": plan.published_version,
+        "etag": store.etag(plan, version), "job": job,
         "created_at": plan.created_at,
-        "shift_count": len(version.problem.get("shifts", [])),
-        "volunteer_count": len(version.problem.get("volunteers", [])),
+        "shift_count": counts["shift_count"],
+        "volunteer_count": counts["volunteer_count"],
     }
+
+
+class PlanPage(ListPage):
+    """Pages over plan ids: only the page's plans are read and shown."""
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """The page's plans as the API shows them."""
+        rows = service.plans_with_versions(db.session, super().items)
+        counts = store.assignment_counts(db.session, [version.id for _plan, version in rows])
+        jobs = service.latest_jobs(db.session, [plan.id for plan, _version in rows])
+        return [plan_view(db.session, plan, version, counts.get(version.id, 0), jobs)
+                for plan, version in rows]
 
 
 def _with_etag(session: Any, plan: Plan) -> tuple[dict[str, Any], dict[str, str]]:
@@ -90,13 +113,12 @@ class Plans(MethodView):
 
     @blp.arguments(PlanListArgs, location="query")
     @blp.response(200, PlanSchema(many=True))
-    @blp.paginate(ListPage, max_page_size=100)
-    def get(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    @blp.paginate(PlanPage, max_page_size=100)
+    def get(self, filters: dict[str, Any]) -> list[int]:
         """List the plans visible to the caller, newest first."""
         principal = require_roles(*READERS)
-        rows = service.list_plans(db.session, principal, filters.get("community_id"),
+        return service.list_plans(db.session, principal, filters.get("community_id"),
                                   filters.get("state"))
-        return [plan_view(db.session, plan, version) for plan, version in rows]
 
     @blp.arguments(PlanCreateSchema)
     @blp.response(201, PlanSchema)
@@ -188,8 +210,9 @@ class Versions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     def get(self, plan_id: int) -> list[dict[str, Any]]:
         """Every version, oldest first."""
-        plan = _plan(plan_id)
-        return [version_view(db.session, v) for v in plan.versions]
+        versions = store.versions_of(db.session, _plan(plan_id))
+        counts = store.assignment_counts(db.session, [v.id for v in versions])
+        return [version_view(db.session, v, counts.get(v.id, 0)) for v in versions]
 
 
 @blp.route("/<int:plan_id>/assignments")
@@ -202,7 +225,7 @@ class Assignments(MethodView):
     def get(self, args: dict[str, Any], plan_id: int) -> list[dict[str, Any]]:
         """Assignments, filtered by venue, day, volunteer or shift."""
         plan = _plan(plan_id)
-        version = store.version_of(db.session, plan, args.pop("version", None))
+        version = store.version_of(db.session, plan, args.pop("version", None), light=True)
         return service.assignment_rows(
             db.session, plan, version, venue_id=args.get("venue_id"), day=args.get("date"),
             volunteer_id=args.get("volunteer_id"), shift_id=args.get("shift_id"),
@@ -218,7 +241,8 @@ class Report(MethodView):
     def get(self, args: dict[str, Any], plan_id: int) -> dict[str, Any]:
         """Unfilled slots with reasons, shortage and per-volunteer load."""
         plan = _plan(plan_id)
-        return service.report(store.version_of(db.session, plan, args.get("version")))
+        version = store.version_of(db.session, plan, args.get("version"), light=True)
+        return service.report(version, derived.result(db.session, version))
 
 
 @blp.route("/<int:plan_id>/edits")

@@ -14,12 +14,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from linli_contracts import logs
 from scheduler.service import engine_port, jobs
 from scheduler.service.auth import Principal
-from scheduler.service.convert import shift_index, snapshot_to_problem, with_pins_and_exclusions
+from scheduler.service.convert import snapshot_to_problem, with_pins_and_exclusions
 from scheduler.service.errors import Conflict, Invalid, NotFound, TooBusy
 from scheduler.service.models import (
     DRAFT,
@@ -32,7 +32,7 @@ from scheduler.service.models import (
     SolveJob,
     utcnow,
 )
-from scheduler.service.plans import store
+from scheduler.service.plans import derived, store
 from scheduler.service.registry_client import RegistryClient
 
 MAX_DAYS = 62
@@ -49,27 +49,49 @@ def visible_plan(session: Session, principal: Principal, plan_id: int) -> Plan:
     return plan
 
 
+def _latest_version_join() -> Any:
+    return (PlanVersion.plan_id == Plan.id) & (PlanVersion.number == Plan.current_version)
+
+
 def list_plans(
     session: Session, principal: Principal, community_id: int | None = None,
     state: str | None = None,
-) -> list[tuple[Plan, PlanVersion]]:
-    """Plans visible to the caller, newest first, with their latest versions."""
+) -> list[int]:
+    """Ids of the plans visible to the caller, newest first, filtered by community and by the
+    state of their latest versions."""
+    # Only small columns: in SQLite a version's later columns sit behind its JSON documents.
     rows = session.execute(
-        select(Plan, PlanVersion)
-        .join(PlanVersion, (PlanVersion.plan_id == Plan.id)
-              & (PlanVersion.number == Plan.current_version))
+        select(Plan.id, Plan.community_ids, PlanVersion.state)
+        .join(PlanVersion, _latest_version_join())
         .order_by(Plan.id.desc())
     ).all()
     out = []
-    for plan, version in rows:
-        if not principal.can_see_all(plan.community_ids):
+    for plan_id, communities, version_state in rows:
+        if not principal.can_see_all(communities):
             continue
-        if community_id is not None and community_id not in plan.community_ids:
+        if community_id is not None and community_id not in communities:
             continue
-        if state is not None and version.state != state:
+        if state is not None and version_state != state:
             continue
-        out.append((plan, version))
+        out.append(plan_id)
     return out
+
+
+def plans_with_versions(
+    session: Session, plan_ids: list[int]
+) -> list[tuple[Plan, PlanVersion]]:
+    """These plans with their latest versions (large columns unread), in the order given;
+    a plan deleted meanwhile is left out."""
+    if not plan_ids:
+        return []
+    rows = session.execute(
+        select(Plan, PlanVersion)
+        .join(PlanVersion, _latest_version_join())
+        .where(Plan.id.in_(plan_ids))
+        .options(*(defer(column) for column in store.LARGE))
+    ).all()
+    found = {plan.id: (plan, version) for plan, version in rows}
+    return [found[plan_id] for plan_id in plan_ids if plan_id in found]
 
 
 def latest_job(session: Session, plan: Plan) -> SolveJob | None:
@@ -77,6 +99,19 @@ def latest_job(session: Session, plan: Plan) -> SolveJob | None:
     return session.scalars(
         select(SolveJob).where(SolveJob.plan_id == plan.id).order_by(SolveJob.created_at.desc())
     ).first()
+
+
+def latest_jobs(session: Session, plan_ids: list[int]) -> dict[int, SolveJob]:
+    """Each plan's most recent solve job (one query; absent when it has none)."""
+    out: dict[int, SolveJob] = {}
+    if not plan_ids:
+        return out
+    for job in session.scalars(
+        select(SolveJob).where(SolveJob.plan_id.in_(plan_ids))
+        .order_by(SolveJob.plan_id, SolveJob.created_at.desc())
+    ):
+        out.setdefault(job.plan_id, job)
+    return out
 
 
 def job_of(session: Session, plan: Plan, job_id: str) -> SolveJob:
@@ -92,12 +127,13 @@ def assignment_rows(
     day: date | None = None, volunteer_id: int | None = None, shift_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """A version's assignments with their shift details, filtered."""
-    shifts = shift_index(version.problem)
     # Names as the plan's snapshot has them: the page showing a roster needs no second lookup
     # (and a partner community's volunteer may not be readable in the registry by the caller).
-    names = {str(v["id"]): v.get("name") for v in version.problem.get("volunteers", [])}
+    shifts, names = derived.roster(session, version)
+    wanted = _shift_ids(shifts, venue_id, day, shift_id)
     out = []
-    for item in store.assignments_of(session, version):
+    for item in store.assignments_of(session, version, shift_ids=wanted,
+                                     volunteer_id=volunteer_id):
         shift = shifts.get(str(item["shift_id"]))
         if shift is None:
             continue
@@ -109,21 +145,47 @@ def assignment_rows(
             continue
         if shift_id is not None and item["shift_id"] != shift_id:
             continue
-        meta = shift.get("meta") or {}
         out.append({
             **item, "volunteer_name": names.get(str(item["volunteer_id"])),
             "date": shift["date"], "start": shift["start"], "end": shift["end"],
-            "venue_id": int(shift["venue_id"]), "venue_name": meta.get("venue_name"),
-            "activity_type": shift.get("kind"), "activity_name": meta.get("activity_name"),
+            "venue_id": int(shift["venue_id"]), "venue_name": shift["venue_name"],
+            "activity_type": shift["kind"], "activity_name": shift["activity_name"],
             "community_id": int(shift["community_id"]) if shift.get("community_id") else None,
         })
     out.sort(key=lambda a: (a["date"], a["start"], a["shift_id"], a["volunteer_id"]))
     return out
 
 
-def report(version: PlanVersion) -> dict[str, Any]:
-    """Unfilled slots with reasons, shortage, per-volunteer load and the objective."""
-    result = version.result or {}
+#: Beyond this many shifts a filter is cheaper applied to the rows than sent to the database.
+MAX_SHIFT_FILTER = 500
+
+
+def _shift_ids(
+    shifts: Mapping[str, Mapping[str, Any]], venue_id: int | None, day: date | None,
+    shift_id: int | None,
+) -> set[int] | None:
+    """The shift ids the filters leave (None: do not narrow the query by shift)."""
+    if shift_id is not None:
+        return {shift_id}
+    if venue_id is None and day is None:
+        return None
+    ids = set()
+    for key, shift in shifts.items():
+        if venue_id is not None and shift["venue_id"] != str(venue_id):
+            continue
+        if day is not None and shift["date"] != day.isoformat():
+            continue
+        if not key.isdecimal():
+            # An id no assignment row can carry (rows hold integers).
+            continue
+        ids.add(int(key))
+    return ids if len(ids) <= MAX_SHIFT_FILTER else None
+
+
+def report(version: PlanVersion, result: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Unfilled slots with reasons, shortage, per-volunteer load and the objective (from
+    `result` when the caller has the version's result already)."""
+    result = (version.result if result is None else result) or {}
     return {
         "status": result.get("status"),
         "objective": result.get("objective"),

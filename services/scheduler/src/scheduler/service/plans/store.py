@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, defer
 
 from scheduler.service.errors import NotFound, Stale
 from scheduler.service.models import (
@@ -21,48 +21,80 @@ from scheduler.service.models import (
     utcnow,
 )
 
+#: JSON columns of a version a read need not decode: the snapshot first (it is only copied).
+LARGE = (PlanVersion.snapshot, PlanVersion.problem, PlanVersion.result)
+
 
 def etag(plan: Plan, version: PlanVersion) -> str:
     """Strong ETag of a plan's latest version: plan id, version number and revision."""
     return f'"plan-{plan.id}-v{version.number}-r{version.revision}"'
 
 
-def version_of(session: Session, plan: Plan, number: int | None = None) -> PlanVersion:
-    """A version of the plan by number (default: the latest)."""
+def version_of(
+    session: Session, plan: Plan, number: int | None = None, *, light: bool = False
+) -> PlanVersion:
+    """A version of the plan by number (default: the latest).
+
+    The snapshot is only ever copied, so it is read when first touched; `light` leaves the
+    problem and result unread too, for callers that take what they need from `derived`.
+    """
     wanted = plan.current_version if number is None else number
+    large = LARGE if light else LARGE[:1]
     version = session.scalars(
-        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == wanted)
+        select(PlanVersion)
+        .where(PlanVersion.plan_id == plan.id, PlanVersion.number == wanted)
+        .options(*(defer(column) for column in large))
     ).first()
     if version is None:
         raise NotFound()
     return version
 
 
-def rows_of(session: Session, version: PlanVersion) -> list[VersionAssignment]:
-    """The assignment rows of a version."""
-    return list(
-        session.scalars(
-            select(VersionAssignment).where(VersionAssignment.version_id == version.id)
-        )
+def versions_of(session: Session, plan: Plan) -> list[PlanVersion]:
+    """Every version of the plan, oldest first, without their large columns."""
+    return list(session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.number)
+        .options(*(defer(column) for column in LARGE))
+    ))
+
+
+def assignment_counts(session: Session, version_ids: Iterable[int]) -> dict[int, int]:
+    """How many assignments each of these versions has (one query; absent means none)."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(VersionAssignment.version_id, func.count())
+        .where(VersionAssignment.version_id.in_(ids))
+        .group_by(VersionAssignment.version_id)
     )
+    return {version_id: count for version_id, count in rows}
 
 
-def assignments_of(session: Session, version: PlanVersion) -> list[dict[str, Any]]:
-    """A version's assignments as plain dicts, ordered by assignment id."""
-    rows = rows_of(session, version)
-    items = [
-        {
-            "assignment_id": r.assignment_id,
-            "volunteer_id": r.assignment.volunteer_id,
-            "shift_id": r.assignment.shift_id,
-            "skill": r.skill,
-            "pinned": r.pinned,
-            "source": r.source,
-            "flag": r.flag,
-        }
-        for r in rows
-    ]
-    return sorted(items, key=lambda a: a["assignment_id"])
+def assignments_of(
+    session: Session, version: PlanVersion, *, shift_ids: Collection[int] | None = None,
+    volunteer_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """A version's assignments as plain dicts, ordered by assignment id; only those on
+    `shift_ids` or of `volunteer_id` when given."""
+    # Plain columns rather than ORM objects: a county week has thousands of rows.
+    query = (
+        select(
+            VersionAssignment.assignment_id, Assignment.volunteer_id, Assignment.shift_id,
+            VersionAssignment.skill, VersionAssignment.pinned, VersionAssignment.source,
+            VersionAssignment.flag,
+        )
+        .join(Assignment, VersionAssignment.assignment_id == Assignment.id)
+        .where(VersionAssignment.version_id == version.id)
+        .order_by(VersionAssignment.assignment_id)
+    )
+    if shift_ids is not None:
+        query = query.where(Assignment.shift_id.in_(sorted(shift_ids)))
+    if volunteer_id is not None:
+        query = query.where(Assignment.volunteer_id == volunteer_id)
+    # Keys as the columns are named: assignment_id, volunteer_id, shift_id, skill, pinned,
+    # source, flag.
+    return [dict(row) for row in session.execute(query).mappings()]
 
 
 def replace_assignments(
@@ -99,9 +131,13 @@ def replace_assignments(
     session.flush()
 
 
-def engine_plan(version: PlanVersion, items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The version's assignments as an engine plan document (string ids)."""
-    base = dict(version.result or {})
+def engine_plan(
+    version: PlanVersion, items: Iterable[Mapping[str, Any]],
+    result: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The version's assignments as an engine plan document (string ids); `result` is the
+    version's result when the caller has it already."""
+    base = dict((version.result if result is None else result) or {})
     base.setdefault("format", "linli-plan/1")
     base.setdefault("status", "FEASIBLE")
     base["assignments"] = [
