@@ -42,6 +42,9 @@ def test_roster_rows_sort_by_day_time_and_place_and_name_people() -> None:
     assert [r["assignment_id"] for r in rows] == [2, 1, 3]
     assert [r["volunteer"] for r in rows] == ["#9", "李四", "张三"]
     assert [r["answer"] for r in rows] == [None, "confirmed", "declined"]
+    # Someone from outside the coordinator's communities: the plan's name, not a number.
+    outsider = {**_assignment(4, 10, "2026-03-02", "16:30", "A 中心"), "volunteer_name": "王五"}
+    assert roster_rows([outsider], {}, {})[0]["volunteer"] == "王五"
 
 
 def test_roster_workbook_reads_back() -> None:

@@ -167,7 +167,8 @@ def hours_spread(report: dict[str, Any], names: dict[int, str]) -> Spread:
     """Each volunteer's hours, most first; the fair share is the mean of those with one."""
     loads = report.get("loads") or []
     bars: list[dict[str, Any]] = [{"volunteer_id": int(item["volunteer_id"]),
-             "name": names.get(int(item["volunteer_id"])) or f"#{item['volunteer_id']}",
+             "name": (names.get(int(item["volunteer_id"])) or item.get("name")
+                      or f"#{item['volunteer_id']}"),
              "hours": float(item.get("hours") or 0), "shifts": int(item.get("shifts") or 0),
              "fair_share": float(item.get("fair_share_hours") or 0)} for item in loads]
     bars.sort(key=lambda b: (-b["hours"], b["name"]))

@@ -39,7 +39,9 @@ def roster_rows(assignments: Iterable[Mapping[str, Any]], names: Mapping[int, st
             "start": a.get("start") or "", "end": a.get("end") or "",
             "activity": a.get("activity_name") or a.get("activity_type") or "",
             "venue": a.get("venue_name") or "", "skill": a.get("skill") or "",
-            "volunteer": names.get(int(a["volunteer_id"]), f"#{a['volunteer_id']}"),
+            # The plan's own name for people from outside the coordinator's communities.
+            "volunteer": (names.get(int(a["volunteer_id"])) or a.get("volunteer_name")
+                          or f"#{a['volunteer_id']}"),
             "answer": answers.get(int(a["assignment_id"])),
         }
         for a in assignments
