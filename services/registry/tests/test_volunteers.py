@@ -246,3 +246,42 @@ def test_delete_and_stale_etag(client: FlaskClient, world: World) -> None:
     assert (
         client.delete(f"/volunteers/{created['id']}", headers=world.h("admin")).status_code == 204
     )
+
+
+def test_only_contact_reading_service_accounts_see_phones(
+    app: Any, client: FlaskClient, world: World
+) -> None:
+    """The notifier delivers SMS, so its account (CONTACT_READERS) reads the phone and the
+    channel addresses in full on the detail view; the scheduler's account never does."""
+    from registry.auth.tokens import issue_token
+    from registry.db import make_engine, session_scope
+    from registry.models import User
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    with session_scope(engine) as session:
+        user = User(username="notifier", password_hash="-", role="service", active=True)
+        session.add(user)
+        session.flush()
+        notifier_id = user.id
+    engine.dispose()
+    token, _ttl = issue_token(notifier_id, "service", app.config)
+    notifier = {"Authorization": f"Bearer {token}"}
+    vid = world.ids["va2"]
+    channels = [{"channel": "sms", "address": "13912345678", "consent": True}]
+    assert client.patch(f"/volunteers/{vid}", json={"contact_channels": channels},
+                        headers=world.h("coord_a")).status_code == 200
+
+    full = client.get(f"/volunteers/{vid}", headers=notifier).json
+    assert full["phone"] == "13912345678"
+    assert full["contact_channels"][0]["address"] == "13912345678"
+    masked = client.get(f"/volunteers/{vid}", headers=world.h("service")).json
+    assert masked["phone"] == "139****5678"
+    assert masked["contact_channels"][0]["address"] == "139****5678"
+    # Lists stay masked for everyone, and the reader only reads.
+    listed = client.get("/volunteers", headers=notifier).json
+    assert {v["phone"] for v in listed if v["id"] == vid} == {"139****5678"}
+    assert client.patch(f"/volunteers/{vid}", json={"name": "改名"},
+                        headers=notifier).status_code == 403
+    # The list of readers is configuration: without the notifier in it, masked again.
+    app.config["CONTACT_READERS"] = "portal, someone-else"
+    assert client.get(f"/volunteers/{vid}", headers=notifier).json["phone"] == "139****5678"

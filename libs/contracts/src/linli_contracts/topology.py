@@ -45,6 +45,8 @@ EVENT_QUEUES: dict[str, tuple[str, ...]] = {
         "assignment.assigned",
         "assignment.changed",
         "assignment.cancelled",
+        # Ids only: the notifier reads contact details from the registry (decision 0005).
+        "registry.volunteer.changed",
     ),
 }
 COMMAND_QUEUES: dict[str, tuple[str, ...]] = {

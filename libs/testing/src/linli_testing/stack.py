@@ -4,8 +4,9 @@
 migrate the three SQLite databases, seed the registry's demo county (or, with
 `seed="district"`, the demo district), start gunicorn for each API (and the portal), the outbox
 relays, the solve workers, the scheduler's consumer and the notifier's workers, plus a local
-SMTP server writing a Maildir; then wait for every `/healthz` and copy the demo county
-volunteers' contact channels into the notifier. Each process runs in a
+SMTP server writing a Maildir; then wait for every `/healthz` and have the notifier copy the
+demo county volunteers' contact channels from the registry (`python -m notifier
+sync-channels`). Each process runs in a
 process group of its own with its output in `<workdir>/logs/<name>.log`, so a test can kill or
 restart one of them by name.
 """
@@ -13,6 +14,7 @@ restart one of them by name.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +25,6 @@ from pathlib import Path
 import requests
 
 from linli_testing.servers import free_port
-from notifier.domain.registry_channels import channel_settings
 
 ROOT = Path(__file__).resolve().parents[4]
 SERVICES = ROOT / "services"
@@ -102,6 +103,9 @@ class Stack:
             # Volunteers' response links open the portal when there is one.
             "NOTIFIER_RESPONSE_BASE_URL": public,
             "NOTIFIER_POLL_INTERVAL": "0.2",
+            # The notifier reads contact channels from this stack's registry (its demo
+            # account `notifier` and password are the notifier's defaults).
+            "NOTIFIER_REGISTRY_URL": self.urls["registry"],
             "PORTAL_REGISTRY_URL": self.urls["registry"],
             "PORTAL_SCHEDULER_URL": self.urls["scheduler"],
             "PORTAL_NOTIFIER_URL": self.urls["notifier"],
@@ -270,24 +274,13 @@ class Stack:
         return str(answer.json()["access_token"])
 
     def copy_demo_channels(self) -> int:
-        """Give the notifier each demo volunteer's channels and consent, as `make run` does."""
-        headers = {"Authorization": f"Bearer {self.token('admin')}"}
-        registry, notifier = self.urls["registry"], self.urls["notifier"]
-        copied, page = 0, 1
-        with requests.Session() as http:
-            http.headers.update(headers)
-            while True:
-                listed = http.get(f"{registry}/volunteers", timeout=30,
-                                  params={"page": page, "page_size": 200})
-                listed.raise_for_status()
-                if not listed.json():
-                    return copied
-                for summary in listed.json():
-                    volunteer = http.get(f"{registry}/volunteers/{summary['id']}", timeout=30)
-                    volunteer.raise_for_status()
-                    body = channel_settings(volunteer.json())
-                    put = http.put(f"{notifier}/volunteers/{summary['id']}/channel-settings",
-                                   json=body, timeout=30)
-                    put.raise_for_status()
-                    copied += 1
-                page += 1
+        """Give the notifier each demo volunteer's channels and consent, as `make run` does:
+        `python -m notifier sync-channels` against this stack's registry."""
+        done = subprocess.run([sys.executable, "-m", "notifier", "sync-channels"],
+                              env=self.env, cwd=self.workdir, capture_output=True, text=True,
+                              timeout=600, check=False)
+        found = re.search(r"synced: (\d+) volunteers", done.stdout)
+        if done.returncode != 0 or found is None:
+            raise StackError(f"notifier sync-channels failed ({done.returncode}):\n"
+                             f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        return int(found.group(1))

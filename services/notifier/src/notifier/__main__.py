@@ -1,4 +1,4 @@
-"""Command line: `python -m notifier {migrate,consume,deliver,remind,relay,worker}`."""
+"""Command line: `python -m notifier <command>` (migrate, the workers, sync-channels)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from linli_contracts.metrics import serve_metrics
+from notifier.registry_client import RegistryError
 from notifier.runtime import Runtime
 
 COMMANDS = {
@@ -15,7 +16,22 @@ COMMANDS = {
     "remind": "turn due reminders into alerts; digest stale publications",
     "relay": "publish assignment.response events from the outbox",
     "worker": "consume, deliver, remind and relay in one process",
+    "sync-channels": "copy every volunteer's contact channels from the registry, then exit",
 }
+
+
+def sync_channels(runtime: Runtime) -> int:
+    """Backfill: every registry volunteer's channel settings; 1 when the registry fails."""
+    try:
+        result = runtime.sync_channels()
+    except RegistryError as exc:
+        print(f"通知渠道同步失败 / syncing contact channels failed: {exc} "
+              f"(NOTIFIER_REGISTRY_URL={runtime.settings['REGISTRY_URL']})", file=sys.stderr)
+        return 1
+    print(f"已同步 {result.total} 名志愿者的通知渠道 / contact channels synced: "
+          f"{result.total} volunteers ({result.updated} updated, {result.unchanged} unchanged, "
+          f"{result.cleared} cleared, {result.skipped} skipped)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         runtime.migrate()
         if args.command == "migrate":
             return 0
+    if args.command == "sync-channels":
+        return sync_channels(runtime)
     runtime.install_signal_handlers()
     serve_metrics(runtime.settings["METRICS_PORT"])
     {"consume": runtime.consume, "deliver": runtime.deliver, "remind": runtime.remind,

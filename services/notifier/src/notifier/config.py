@@ -75,6 +75,15 @@ def defaults() -> dict[str, Any]:
         "VISIBILITY_TIMEOUT": 300,
         "POLL_INTERVAL": 0.5,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # The registry, read with the notifier's own service account for volunteers' contact
+        # channels (docs/decisions/0005); the registry must list the account in
+        # REGISTRY_CONTACT_READERS, or phone numbers come back masked.
+        "REGISTRY_URL": "http://127.0.0.1:8001",
+        "REGISTRY_USERNAME": "notifier",
+        "REGISTRY_PASSWORD": "linli-demo",
+        "REGISTRY_TIMEOUT": 10.0,
+        "REGISTRY_RETRIES": 3,
+        "REGISTRY_PAGE_SIZE": 200,
         # `python -m notifier <worker>` serves /metrics on this port (0: not at all); the API
         # answers GET /metrics itself, behind METRICS_TOKEN when it is set.
         "METRICS_PORT": 0,

@@ -9,6 +9,10 @@ its messages is handled again on its own through the base class, so retries, bac
 dead-lettering work per message exactly as before. On RabbitMQ there is nothing to take at
 once: the broker pushes up to `CONSUMER_BATCH` unacked messages (the prefetch count), and a
 batch is whatever arrived before a pause of `linger` seconds.
+
+`registry.volunteer.changed` events are looked up at the registry before the transaction opens
+(no database lock is held during HTTP). A registry that cannot be reached fails the message
+before anything is written: it is retried with back-off like any other failure.
 """
 
 from __future__ import annotations
@@ -31,8 +35,11 @@ from linli_contracts.consumer import EventConsumer
 from linli_contracts.envelope import Envelope, parse_envelope
 from linli_contracts.errors import ContractError
 from linli_contracts.metrics import CONSUMED
+from notifier.contacts import Contacts
+from notifier.crypto import Vault
 from notifier.events import handle_event, handle_events
 from notifier.models import consumer_inbox
+from notifier.registry_client import RegistryClient
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +53,35 @@ class NotifierConsumer(EventConsumer):
     queues = (QUEUE,)
 
     def __init__(self, connection: Connection, session_factory: sessionmaker[Session],
-                 settings: dict[str, Any]) -> None:
+                 settings: dict[str, Any], *, registry: RegistryClient | None = None) -> None:
         super().__init__(
             connection, session_factory, consumer_inbox,
             max_attempts=int(settings["CONSUMER_MAX_ATTEMPTS"]),
             retry_delay=float(settings["CONSUMER_RETRY_DELAY"]),
         )
         self.settings = settings
+        self.registry = registry or RegistryClient.from_settings(settings)
+        self.vault = Vault(settings)
+        self._contacts: Contacts | None = None
+
+    def look_up(self, envelopes: list[Envelope]) -> Contacts | None:
+        """The registry's records of the volunteers the events name (None: no such event)."""
+        payloads = [e.payload for e in envelopes if e.type == "registry.volunteer.changed"]
+        if not payloads:
+            return None
+        return Contacts.look_up(self.registry, self.vault, payloads)
+
+    def _process(self, envelope: Envelope) -> bool:
+        # Looked up before the base opens the transaction; a failure here is retried.
+        self._contacts = self.look_up([envelope])
+        try:
+            return super()._process(envelope)
+        finally:
+            self._contacts = None
 
     def handle(self, envelope: Envelope, session: Session) -> None:
         """Apply one event (alerts are only queued here; the deliverer sends them)."""
-        handle_event(session, envelope, self.settings)
+        handle_event(session, envelope, self.settings, contacts=self._contacts)
 
 
 class BatchingConsumer(NotifierConsumer):
@@ -64,8 +89,8 @@ class BatchingConsumer(NotifierConsumer):
 
     def __init__(self, connection: Connection, session_factory: sessionmaker[Session],
                  settings: dict[str, Any], *, batch_size: int = 100,
-                 linger: float = 0.02) -> None:
-        super().__init__(connection, session_factory, settings)
+                 linger: float = 0.02, registry: RegistryClient | None = None) -> None:
+        super().__init__(connection, session_factory, settings, registry=registry)
         self.batch_size = batch_size
         self.linger = linger
         self._buffer: list[tuple[str, Message]] = []
@@ -139,6 +164,7 @@ class BatchingConsumer(NotifierConsumer):
     def _process_batch(self, envelopes: list[Envelope]) -> None:
         """Run every new message's handler and record its id, all in one transaction."""
         inbox = self.inbox
+        contacts = self.look_up(envelopes)
         with self.session_factory() as session, session.begin():
             seen = set(session.scalars(
                 sa.select(inbox.c.message_id).where(
@@ -159,7 +185,7 @@ class BatchingConsumer(NotifierConsumer):
                 {"consumer": self.name, "message_id": e.id, "type": e.type, "processed_at": now}
                 for e in fresh
             ])
-            handle_events(session, fresh, self.settings)
+            handle_events(session, fresh, self.settings, contacts=contacts)
 
 
 def make_consumer(connection: Connection, session_factory: sessionmaker[Session],

@@ -4,6 +4,9 @@
 events of each plan version; the transaction that completes the count (the announcement or the
 last assignment) builds the version's digests (see `notifier.digests`). Changes and
 cancellations are alerts of their own at once; reminders follow every change.
+
+`registry.volunteer.changed` carries ids only: the consumer looks the volunteer up at the
+registry before the transaction opens (`Contacts`), and the handler applies what it found.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from linli_contracts import logs
 from linli_contracts.envelope import Envelope
 from linli_contracts.errors import PermanentError
 from notifier.alerts import create_notification, utcnow
+from notifier.contacts import Contacts, apply_volunteer, needs_lookup
 from notifier.db import table_of
 from notifier.digests import build_digests
 from notifier.domain.reminders import reminder_times
@@ -30,9 +34,13 @@ from notifier.models import Assignment, Delivery, Publication, Reminder
 
 
 def handle_event(session: Session, envelope: Envelope, settings: dict[str, Any],
-                 now: datetime | None = None) -> None:
-    """Apply one event inside the caller's transaction."""
+                 now: datetime | None = None, contacts: Contacts | None = None) -> None:
+    """Apply one event inside the caller's transaction (`contacts`: volunteers looked up at
+    the registry for `registry.volunteer.changed`)."""
     now = now or utcnow()
+    if envelope.type == "registry.volunteer.changed":
+        on_volunteer_changed(session, envelope, settings, contacts)
+        return
     handlers = {
         "assignment.assigned": on_assigned,
         "assignment.changed": on_changed,
@@ -47,7 +55,7 @@ def handle_event(session: Session, envelope: Envelope, settings: dict[str, Any],
 
 
 def handle_events(session: Session, envelopes: list[Envelope], settings: dict[str, Any],
-                  now: datetime | None = None) -> None:
+                  now: datetime | None = None, contacts: Contacts | None = None) -> None:
     """Apply many events in order inside one transaction; new assignments go in bulk."""
     now = now or utcnow()
     run: list[Envelope] = []
@@ -59,8 +67,25 @@ def handle_events(session: Session, envelopes: list[Envelope], settings: dict[st
         run = []
         # Alerts created by this event carry its correlation id.
         with logs.correlation(envelope.correlation_id):
-            handle_event(session, envelope, settings, now)
+            handle_event(session, envelope, settings, now, contacts)
     _assigned_in_bulk(session, run, settings, now)
+
+
+def on_volunteer_changed(session: Session, envelope: Envelope, settings: dict[str, Any],
+                         contacts: Contacts | None) -> None:
+    """Replace the registry-owned part of the volunteer's channel settings with what the
+    registry says now (the event's own fields may be stale: events can arrive out of order)."""
+    payload = envelope.payload
+    if payload.get("entity", "volunteer") != "volunteer":
+        raise PermanentError(f"registry.volunteer.changed about a {payload.get('entity')}")
+    if not needs_lookup(payload):
+        return
+    volunteer_id = int(payload["id"])
+    if contacts is None or volunteer_id not in contacts.records:
+        # A consumer that did not look the volunteer up: retried, never guessed.
+        raise LookupError(f"volunteer {volunteer_id} was not looked up at the registry")
+    apply_volunteer(session, contacts.vault, settings, volunteer_id,
+                    contacts.records[volunteer_id])
 
 
 def _assigned_in_bulk(session: Session, envelopes: list[Envelope], settings: dict[str, Any],

@@ -13,11 +13,14 @@ from linli_contracts.outbox import OutboxRelay
 from linli_contracts.reconcile import PeriodicReconciliation
 from notifier import config
 from notifier.consumer import NotifierConsumer, make_consumer
+from notifier.contacts import SyncResult, sync_all
+from notifier.crypto import Vault
 from notifier.db import make_engine, session_factory
 from notifier.delivery import Deliverer
 from notifier.masking import install_masking
 from notifier.migrate import upgrade
 from notifier.models import outbox
+from notifier.registry_client import RegistryClient
 from notifier.remind import housekeeping
 
 log = logging.getLogger("notifier")
@@ -110,6 +113,14 @@ class Runtime:
         self.stop.set()
         for thread in threads:
             thread.join(30)
+
+    def sync_channels(self) -> SyncResult:
+        """Copy every registry volunteer's contact channels (raises RegistryError)."""
+        client = RegistryClient.from_settings(self.settings)
+        try:
+            return sync_all(self.sessions, Vault(self.settings), self.settings, client)
+        finally:
+            client.close()
 
     def migrate(self) -> None:
         """Apply the database migrations."""

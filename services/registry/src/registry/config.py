@@ -19,6 +19,10 @@ def defaults() -> dict[str, object]:
         "TOKEN_TTL_SECONDS": 900,
         "SERVICE_USERNAME": "scheduler",
         "SERVICE_PASSWORD": None,
+        # Service accounts that deliver messages and so may read volunteers' phone numbers and
+        # channel addresses unmasked on GET /volunteers/<id> (docs/decisions/0005). A JSON
+        # list or a comma-separated string of usernames.
+        "CONTACT_READERS": ["notifier"],
         "MAX_CONTENT_LENGTH": 1 * MIB,
         "IMPORT_MAX_CONTENT_LENGTH": 10 * MIB,
         "BROKER_URL": os.environ.get("BROKER_URL", "redis://127.0.0.1:6379/0"),

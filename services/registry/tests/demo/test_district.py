@@ -51,7 +51,7 @@ def test_bulk_load_stores_everything_once_and_a_second_load_changes_nothing(app:
         assert session.scalar(select(func.count()).select_from(Shift)) == counts["shifts"]
         assert session.scalar(select(func.count()).select_from(OUTBOX)) == 0
         assert set(session.scalars(select(User.username))) == {
-            "admin", "coord_district", "scheduler"}
+            "admin", "coord_district", "scheduler", "notifier"}
         ids = list(session.scalars(select(Community.id)))
         first = session.scalars(select(Volunteer).order_by(Volunteer.id)).first()
         assert first is not None and first.phone == demo["volunteers"][0]["phone"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, g, request
 from flask_smorest import abort
@@ -32,6 +33,9 @@ class Principal:
     role: str
     community_ids: frozenset[int] = field(default_factory=frozenset)
     volunteer_id: int | None = None
+    #: A service account named in CONTACT_READERS: it delivers messages, so it may read
+    #: phone numbers and channel addresses unmasked.
+    reads_contacts: bool = False
 
     @property
     def sees_all(self) -> bool:
@@ -46,6 +50,13 @@ class Principal:
         """True when records of this community are visible (None = built-in/global)."""
         scope = self.community_scope()
         return scope is None or community_id is None or community_id in scope
+
+
+def contact_readers(config: Any) -> frozenset[str]:
+    """Usernames of CONTACT_READERS, given as a list or a comma-separated string."""
+    raw = config.get("CONTACT_READERS") or ()
+    names = raw.split(",") if isinstance(raw, str) else raw
+    return frozenset(str(name).strip() for name in names if str(name).strip())
 
 
 def current_principal() -> Principal:
@@ -89,4 +100,7 @@ def authenticate() -> None:
     if user.role == "volunteer" and user.volunteer_id is not None:
         volunteer = db.session.get(Volunteer, user.volunteer_id)
         community_ids = frozenset([volunteer.community_id]) if volunteer else frozenset()
-    g.principal = Principal(user.id, user.role, community_ids, user.volunteer_id)
+    reads_contacts = (user.role == "service"
+                      and user.username in contact_readers(current_app.config))
+    g.principal = Principal(user.id, user.role, community_ids, user.volunteer_id,
+                            reads_contacts=reads_contacts)

@@ -836,6 +836,7 @@ def _users(
             "coord_county": "县级协调员（全部 11 个社区）",
             "scheduler": "排班服务的服务账号",
             "portal": "网页门户的服务账号（为志愿者换取本人令牌）",
+            "notifier": "通知服务的服务账号（读取志愿者联系方式）",
         }
     )
     for _code, name, slug, _off, _kind in COMMUNITIES:
@@ -879,6 +880,9 @@ def _users(
         scopes[username] = f"{scope}（{vol['name']}）"
     users.append({"username": "scheduler", "role": "service", "communities": [], "volunteer": None})
     users.append({"username": "portal", "role": "service", "communities": [], "volunteer": None})
+    users.append(
+        {"username": "notifier", "role": "service", "communities": [], "volunteer": None}
+    )
     for u in users:
         u["password"] = DEMO_PASSWORD
         u["active"] = True

@@ -441,6 +441,7 @@ def _users(communities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {"username": "coord_district", "role": "coordinator",
          "communities": [c["code"] for c in communities]},
         {"username": "scheduler", "role": "service", "communities": []},
+        {"username": "notifier", "role": "service", "communities": []},
     ]
     for user in users:
         user.update(password=DEMO_PASSWORD, volunteer=None, active=True)

@@ -56,7 +56,10 @@ def view(volunteer: Volunteer, principal: Principal, *, detail: bool) -> dict[st
     data = {name: getattr(volunteer, name) for name in FIELDS}
     data.update(id=volunteer.id, version=volunteer.version)
     own = principal.role == "volunteer" and principal.volunteer_id == volunteer.id
-    full_phone = own or (detail and principal.role in ("admin", "coordinator"))
+    # The notifier's service account needs the contact details it delivers to (CONTACT_READERS);
+    # other service accounts plan or sign volunteers in and never see them.
+    full_phone = own or (detail and (principal.role in ("admin", "coordinator")
+                                     or principal.reads_contacts))
     full_id = own or (detail and principal.role == "admin")
     if not full_phone:
         data["phone"] = mask_phone(volunteer.phone)
