@@ -403,10 +403,11 @@ def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
 # --- environment ------------------------------------------------------------------------------
 
 
-def env_file_values() -> dict[str, str]:
-    """Variables of linli.env.example, the commented-out examples included."""
+def env_file_values(path: Path = DEPLOY / "linli.env.example") -> dict[str, str]:
+    """Variables of an env file (linli.env.example by default), the commented-out examples
+    included."""
     values = {}
-    for line in (DEPLOY / "linli.env.example").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         match = re.match(r"^#?\s?([A-Z][A-Z0-9_]*)=(.*)$", line)
         if match:
             values[match.group(1)] = match.group(2)
@@ -470,6 +471,15 @@ def test_every_variable_in_the_deploy_files_is_read_by_a_service() -> None:
         if variable not in IMAGE_VARIABLES and not read_by_linli(variable)
     }
     assert not unknown, f"set but read by no service: {unknown}"
+
+
+def test_every_variable_of_the_development_env_file_is_read() -> None:
+    """The repository's .env.example (what `make run` reads from .env) names only settings a
+    Linli process or `make run` itself reads."""
+    run_script = (ROOT / "scripts/run.py").read_text(encoding="utf-8")
+    unknown = [variable for variable in env_file_values(ROOT / ".env.example")
+               if not read_by_linli(variable) and f'"{variable}"' not in run_script]
+    assert not unknown, f".env.example sets what nothing reads: {unknown}"
 
 
 def test_secrets_stay_out_of_the_config_map() -> None:
