@@ -96,9 +96,20 @@ class ModelContext:
                 self._days[key] = lits[0]
             else:
                 var = self.model.new_bool_var(f"day_worked(vol={vi}, day={day})")
-                self.model.add_max_equality(var, lits)
+                if self._one_a_day(vi):
+                    # At most one shift a day: the day is worked iff the sum is 1, an exact
+                    # linear definition (max() leaves the LP a day "worked" at any fraction
+                    # between the largest shift and their sum). Not with assumption literals:
+                    # there the daily maximum must stay a rule group that can be switched off.
+                    self.model.add(var == lsum(lits))
+                else:
+                    self.model.add_max_equality(var, lits)
                 self._days[key] = var
         return self._days[key]
+
+    def _one_a_day(self, vi: int) -> bool:
+        return not self.with_assumptions and effective(
+            self.problem.volunteers[vi], self.problem, "max_shifts_per_day") == 1
 
     def shifts_on_day(self, vi: int, day: int) -> list[int]:
         """Shifts of volunteer vi (with a variable) that start on horizon day `day`."""

@@ -59,6 +59,7 @@ class RawResult:
 
 
 MAX_MEMORY_MB = 6144
+START_SHARE = 0.2  # of the time, at most, to find a first plan when the greedy one is not
 
 
 def light_presolve(params: Any) -> None:
@@ -87,8 +88,10 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.started = started
         self.error: str | None = None
         self.solver: cp_model.CpSolver | None = None
+        self.last = started  # when the latest improving solution came
 
     def on_solution_callback(self) -> None:
+        self.last = time.perf_counter()
         if self.progress is None or self.error:
             return
         try:
@@ -106,8 +109,11 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 def run(built: Built, opts: Options, *, progress: Progress | None = None,
         stop: Any = None, offset: float = 0.0, assumptions: list | None = None,
-        phase: str = "full", bound_offset: float | None = None) -> RawResult:
-    """Solve a built model within opts.time_limit; `stop` is any object with is_set()."""
+        phase: str = "full", bound_offset: float | None = None,
+        patience: float | None = None) -> RawResult:
+    """Solve a built model within opts.time_limit; `stop` is any object with is_set().
+    With `patience`, the search also ends (not as a stop) after that many seconds without
+    an improving solution."""
     ctx = built.ctx
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -133,6 +139,9 @@ def run(built: Built, opts: Options, *, progress: Progress | None = None,
         while not done.wait(0.02):
             if stop is not None and stop.is_set():
                 stopped.append("stop requested")
+                solver.stop_search()
+                return
+            if patience is not None and time.perf_counter() - watcher.last > patience:
                 solver.stop_search()
                 return
 
@@ -216,9 +225,18 @@ def solve_built(built: Built, opts: Options, *, progress: Progress | None = None
 def _solve_built(built: Built, opts: Options, *, progress: Progress | None = None,
                  stop: Any = None) -> RawResult:
     ctx = built.ctx
+    if opts.hint and ctx.greedy_values is None:
+        from .hint import feasible_start  # noqa: PLC0415 - hint.py builds on this module
+
+        started = time.perf_counter()
+        feasible_start(ctx, opts.time_limit * START_SHARE, opts.num_workers(), opts.seed)
+        opts = Options(**{**opts.__dict__,
+                          "time_limit": opts.time_limit - (time.perf_counter() - started)})
     cover_items = [item for name in COVERAGE_TERMS for item in ctx.terms.get(name, [])]
     if strategy_of(built) == "weighted" or not cover_items:
-        return run(built, opts, progress=progress, stop=stop)
+        from .weighted import solve_weighted  # noqa: PLC0415 - weighted.py builds on this module
+
+        return solve_weighted(built, opts, progress=progress, stop=stop)
     started = time.perf_counter()
     cover = wsum(cover_items)
     ctx.model.minimize(cover)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..context import effective, lsum
+
 if TYPE_CHECKING:
     from ..context import ModelContext, PlanState
 
@@ -62,6 +64,34 @@ def apply(ctx: ModelContext) -> None:
             forbid_short(ctx, days, on, True, ("min_work_block", vol.id))
         if off and off > 1:
             forbid_short(ctx, days, off, False, ("min_off_block", vol.id))
+            cap = effective(vol, problem, "max_consecutive_days")
+            if cap and not ctx.with_assumptions:
+                window_cuts(ctx, days, cap, off)
+
+
+def most_days_on(length: int, cap: int, off: int) -> int:
+    """The most working days a run of `length` days can hold when work comes in runs of at
+    most `cap` days separated by rests of at least `off` days (a rest touching either end of
+    the run may be shorter: it continues outside)."""
+    period = cap + off
+    return (length // period) * cap + min(cap, length % period)
+
+
+def window_cuts(ctx: ModelContext, days: list, cap: int, off: int) -> None:
+    """Implied by the maximum run and the minimum rest together, so no plan is cut off:
+    every window of days holds at most most_days_on(window) working days. The two rules
+    alone let the LP work 5/6 of every day with runs of at most 5 (5.8 days a week); with
+    a rest of 2 the true weekly maximum is 5. Windows up to two rest periods long: longer
+    ones follow from the sums of shorter ones."""
+    horizon = len(days)
+    for length in range(cap + 2, min(horizon, 2 * (cap + off)) + 1):
+        most = most_days_on(length, cap, off)
+        if most * (cap + 1) >= length * cap:
+            continue  # the max-run windows already say as much to the LP
+        for first in range(horizon - length + 1):
+            window = [d for d in days[first:first + length] if not isinstance(d, int)]
+            if len(window) > most:
+                ctx.model.add(lsum(window) <= most)
 
 
 def blocked(state: PlanState, vi: int, si: int) -> str | None:
