@@ -1,61 +1,26 @@
-"""HTTP client of the registry: service login, planning snapshots, scope and export look-ups.
+"""HTTP client of the registry: planning snapshots, scope and export look-ups.
 
-Every call is retried a bounded number of times with exponential back-off when the registry
-cannot be reached or answers 5xx; then it raises `RegistryUnavailable` (503 to our callers).
-An answer that is not usable (4xx other than an expired token, bad JSON) raises
-`RegistryFailed` (502). Log lines name the path and status, never a response body.
+The transport (retries, service login, JSON answers) is `linli_contracts.registry_client`,
+raising the scheduler's own errors: a registry that cannot be reached or answers 5xx after the
+retries raises `RegistryUnavailable` (503 to our callers); an answer that is not usable (4xx
+other than an expired token, bad JSON) raises `RegistryFailed` (502). Log lines name the path
+and status, never a response body.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-import requests
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
-
-from linli_contracts import logs
+from linli_contracts import registry_client as transport
 from scheduler.service.errors import NotFound, RegistryFailed, RegistryUnavailable
 
-log = logging.getLogger(__name__)
 
-
-class _Retryable(Exception):
-    """A failure worth another attempt (connection refused, timeout, 5xx)."""
-
-
-class RegistryClient:
+class RegistryClient(transport.RegistryClient):
     """Talks to the registry with the scheduler's service credentials."""
 
-    def __init__(
-        self,
-        base_url: str,
-        username: str,
-        password: str | None,
-        *,
-        timeout: float = 10.0,
-        retries: int = 3,
-        backoff: float = 0.2,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.username = username
-        self.password = password
-        self.timeout = timeout
-        self.retries = max(1, retries)
-        self.backoff = backoff
-        self._http = requests.Session()
-        self._token: str | None = None
-        self._token_expires = 0.0
-        self._lock = threading.Lock()
+    log: ClassVar[logging.Logger] = logging.getLogger(__name__)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RegistryClient:
@@ -68,77 +33,14 @@ class RegistryClient:
             retries=int(config["REGISTRY_RETRIES"]),
         )
 
-    # -- transport ----------------------------------------------------------------------------
+    def _unavailable(self, last: BaseException | None) -> Exception:
+        return RegistryUnavailable()
 
-    def _once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        correlation_id = logs.correlation_id()
-        if correlation_id:
-            # The registry's log lines for this call carry the plan's id too.
-            kwargs["headers"] = {**(kwargs.get("headers") or {}),
-                                 "X-Correlation-ID": correlation_id}
-        try:
-            response = self._http.request(
-                method, self.base_url + path, timeout=self.timeout, **kwargs
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            log.warning("registry %s %s failed: %s", method, path, type(exc).__name__)
-            raise _Retryable(type(exc).__name__) from exc
-        if response.status_code >= 500:
-            log.warning("registry %s %s answered %s", method, path, response.status_code)
-            raise _Retryable(f"HTTP {response.status_code}")
-        return response
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries),
-            wait=wait_exponential(multiplier=self.backoff, max=5),
-            retry=retry_if_exception_type(_Retryable),
-            reraise=False,
-        )
-        try:
-            return retrying(self._once, method, path, **kwargs)
-        except RetryError as exc:
-            raise RegistryUnavailable() from exc
-
-    @staticmethod
-    def _json(response: requests.Response, path: str) -> Any:
-        if response.status_code >= 400:
-            log.warning("registry %s answered %s", path, response.status_code)
-            raise RegistryFailed(errors={"registry_status": response.status_code})
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise RegistryFailed() from exc
-
-    # -- service token ------------------------------------------------------------------------
-
-    def service_token(self, *, refresh: bool = False) -> str:
-        """A valid service token, logging in again when it is about to expire."""
-        with self._lock:
-            if refresh or self._token is None or time.monotonic() > self._token_expires:
-                response = self._request(
-                    "POST", "/auth/token",
-                    json={"username": self.username, "password": self.password or ""},
-                )
-                body = self._json(response, "/auth/token")
-                self._token = str(body["access_token"])
-                # Renew half a minute early so a token never expires mid-request.
-                self._token_expires = time.monotonic() + max(
-                    5.0, float(body.get("expires_in", 300)) - 30
-                )
-            return self._token
-
-    def _get_as_service(self, path: str, params: Any = None) -> Any:
-        response = self._request(
-            "GET", path, params=params,
-            headers={"Authorization": f"Bearer {self.service_token()}"},
-        )
-        if response.status_code == 401:
-            response = self._request(
-                "GET", path, params=params,
-                headers={"Authorization": f"Bearer {self.service_token(refresh=True)}"},
-            )
-        return self._json(response, path)
+    def _failed(self, path: str, status: int | None) -> Exception:
+        # The status lets callers tell an unknown record (404) from a failure.
+        if status is None:
+            return RegistryFailed()
+        return RegistryFailed(errors={"registry_status": status})
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -146,7 +48,7 @@ class RegistryClient:
         """The planning snapshot of the communities over [start, end]."""
         params = [("community_id", c) for c in community_ids] + [("start", start), ("end", end)]
         try:
-            body = self._get_as_service("/snapshot", params)
+            body = self.get_json("/snapshot", params)
         except RegistryFailed as exc:
             # An unknown community is the caller's mistake, not the registry's failure.
             if (exc.errors or {}).get("registry_status") == 404:
@@ -159,7 +61,7 @@ class RegistryClient:
     def volunteer(self, volunteer_id: int) -> dict[str, Any] | None:
         """One volunteer as the service sees it, or None when the registry does not know it."""
         try:
-            body = self._get_as_service(f"/volunteers/{volunteer_id}")
+            body = self.get_json(f"/volunteers/{volunteer_id}")
         except RegistryFailed as exc:
             if (exc.errors or {}).get("registry_status") == 404:
                 return None
