@@ -98,6 +98,18 @@ class ContextFilter(logging.Filter):
         return True
 
 
+#: A mainland mobile number (optionally +86) and an 18-character ID number, in free text.
+MOBILE = re.compile(r"(?<!\d)(\+?86)?(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+
+
+def mask_personal_data(text: str) -> str:
+    """Mask every mobile number (`138****5678`) and ID number found in free text: the rule
+    every service's log lines follow."""
+    text = ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    return MOBILE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(3)}", text)
+
+
 def _mask_value(value: Any, mask: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return mask(value)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -32,25 +32,22 @@ SIZES = {"summary": 256, "roster": 8, "result": 16, "ranking": 2}
 
 
 class Lru:
-    """A small thread-safe least-recently-used map."""
+    """A small thread-safe least-recently-used map (cachetools' LRU behind a lock)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._items: LRUCache[Hashable, Any] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
         """The value under `key`, made (outside the lock) and kept when missing."""
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
+            found = self._items.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[no-any-return]
         value = make()
         with self._lock:
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
         return value
 
     def __len__(self) -> int:
@@ -60,6 +57,9 @@ class Lru:
         """Forget everything."""
         with self._lock:
             self._items.clear()
+
+
+_MISSING = object()
 
 
 # One set of caches per database engine: ids of two databases in one process (tests use
