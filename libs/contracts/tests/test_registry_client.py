@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from linli_contracts import logs
@@ -22,7 +20,7 @@ from linli_contracts.registry_client import (
     RegistryFailed,
     RegistryUnavailable,
 )
-from linli_testing.servers import free_port
+from linli_testing.servers import free_port, serve_wsgi
 
 SECRET_PHONE = "13800138000"
 
@@ -58,15 +56,11 @@ class ScriptedRegistry:
 def registry() -> Iterator[tuple[ScriptedRegistry, str]]:
     """A scripted registry served by werkzeug in a thread, and its base URL."""
     app = ScriptedRegistry()
-    port = free_port()
-    server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server, url = serve_wsgi(app)
     try:
-        yield app, f"http://127.0.0.1:{port}/"
+        yield app, f"{url}/"
     finally:
         server.shutdown()
-        thread.join(10)
 
 
 def client_of(url: str, retries: int = 3) -> RegistryClient:

@@ -1,77 +1,46 @@
-"""A real registry for the notifier's tests: migrated SQLite, served over HTTP on a loopback
-port (werkzeug in a thread) that stays the same across a stop and a start, so a test can take
-the registry away and bring it back."""
+"""A real registry for the notifier's tests (`linli_testing.registry_server`), with the
+notifier's accounts and the calls its tests make as an operator."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from linli_contracts.outbox import OutboxRelay
-from linli_testing.servers import free_port
-from registry.app import create_app
+from linli_testing import registry_server
 from registry.auth.service import hash_password
-from registry.db import make_engine, session_scope
-from registry.migrate import upgrade
+from registry.db import make_engine
 from registry.models import OUTBOX, Community, User
 
 SECRET = "linli-notifier-registry-test-secret-0123456789"
 PASSWORD = "correct horse battery staple"
 
 
+def _community_and_accounts(session: Any) -> dict[str, int]:
+    community = Community(code="XF", name="幸福社区", district="示例区", calendar_region="CN")
+    session.add(community)
+    password = hash_password(PASSWORD)
+    for name, role in (("admin", "admin"), ("notifier", "service"), ("scheduler", "service")):
+        session.add(User(username=name, password_hash=password, role=role, community_ids=[],
+                         active=True))
+    session.flush()
+    return {"community": community.id}
+
+
 @dataclass
-class RegistryServer:
+class RegistryServer(registry_server.RegistryServer):
     """The registry app on 127.0.0.1:<port>, with an admin and two service accounts."""
 
-    database_url: str
-    port: int = field(default_factory=free_port)
-    ids: dict[str, int] = field(default_factory=dict)
-    server: BaseWSGIServer | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL."""
-        return f"http://127.0.0.1:{self.port}"
+    secret: str = SECRET
 
     def prepare(self, *, accounts: bool = True) -> RegistryServer:
         """Migrate; add a community and the accounts (the notifier's reads contacts) unless
         `accounts` is false (the demo seed brings its own)."""
-        upgrade(self.database_url)
-        if not accounts:
-            return self
-        engine = make_engine(self.database_url)
-        with session_scope(engine) as session:
-            community = Community(code="XF", name="幸福社区", district="示例区",
-                                  calendar_region="CN")
-            session.add(community)
-            password = hash_password(PASSWORD)
-            for name, role in (("admin", "admin"), ("notifier", "service"),
-                               ("scheduler", "service")):
-                session.add(User(username=name, password_hash=password, role=role,
-                                 community_ids=[], active=True))
-            session.flush()
-            self.ids["community"] = community.id
-        engine.dispose()
+        self.migrate(_community_and_accounts if accounts else None)
         return self
-
-    def start(self) -> RegistryServer:
-        """Serve until `stop`."""
-        app = create_app({"DATABASE_URL": self.database_url, "JWT_SECRET": SECRET})
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; the port refuses connections afterwards."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
 
     # -- as an operator ---------------------------------------------------------------------
 

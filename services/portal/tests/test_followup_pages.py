@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import openpyxl
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from linli_testing.servers import free_port
+from linli_testing.servers import serve_wsgi
 from portal.app import create_app as portal_app
 from registry.app import create_app as registry_app
 from registry.auth.service import hash_password
@@ -43,12 +41,9 @@ def registry_db(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def client(registry_db: str) -> Iterator[FlaskClient]:
-    port = free_port()
-    server = make_server("127.0.0.1", port, registry_app(
-        {"DATABASE_URL": registry_db, "TESTING": True, "JWT_SECRET": SECRET}), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app = portal_app({"TESTING": True, "SECRET_KEY": "portal-test",
-                      "REGISTRY_URL": f"http://127.0.0.1:{port}"})
+    server, url = serve_wsgi(registry_app(
+        {"DATABASE_URL": registry_db, "TESTING": True, "JWT_SECRET": SECRET}))
+    app = portal_app({"TESTING": True, "SECRET_KEY": "portal-test", "REGISTRY_URL": url})
     with app.test_client() as test_client:
         yield test_client
     server.shutdown()

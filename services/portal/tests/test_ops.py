@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,9 +20,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from linli_testing.servers import free_port
+from linli_testing.servers import free_port, serve_wsgi
 from notifier import config as notifier_config
 from notifier.app import create_app as notifier_app
 from notifier.migrate import upgrade as notifier_upgrade
@@ -51,11 +49,6 @@ class Backends:
     notifier: str
 
 
-def serve(app: Flask) -> tuple[BaseWSGIServer, str]:
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +66,9 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
         "SMS_OUTBOX_PATH": str(tmp / "sms.log"), "PUBLIC_BASE_URL": "http://notifier.test",
     })
     notifier_upgrade(settings["DATABASE_URL"])
-    registry, registry_base = serve(registry_app(
+    registry, registry_base = serve_wsgi(registry_app(
         {"DATABASE_URL": registry_url, "TESTING": True, "JWT_SECRET": SECRET}))
-    notifier, notifier_base = serve(notifier_app(settings))
+    notifier, notifier_base = serve_wsgi(notifier_app(settings))
     yield Backends(registry_base, notifier_base)
     registry.shutdown()
     notifier.shutdown()

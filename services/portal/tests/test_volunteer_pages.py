@@ -4,7 +4,6 @@ notifier served over HTTP on free ports (SQLite databases of the test's own)."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from linli_contracts.envelope import make_event
-from linli_testing.servers import free_port
+from linli_testing.servers import serve_wsgi
 from notifier import config as notifier_config
 from notifier.app import create_app as notifier_app
 from notifier.db import make_engine as notifier_engine
@@ -42,12 +41,6 @@ PASSWORD = "portal test password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def serve(app: Flask) -> tuple[BaseWSGIServer, str]:
-    """The app on a real HTTP server of its own, in a thread."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{port}"
 
 
 @dataclass
@@ -94,7 +87,7 @@ def _registry(tmp: Path, world: World) -> BaseWSGIServer:
         world.ids.update({k: v.id for k, v in people.items()}, XF=community.id)
     engine.dispose()
     app = registry_app({"DATABASE_URL": url, "TESTING": True, "JWT_SECRET": SECRET})
-    server, world.urls["registry"] = serve(app)
+    server, world.urls["registry"] = serve_wsgi(app)
     return server
 
 
@@ -138,7 +131,7 @@ def _notifier(tmp: Path, world: World) -> BaseWSGIServer:
                              json={"community_id": world.ids["XF"], "display_name": key,
                                    "channels": ["inapp"], "consents": {}})
             assert put.status_code == 200, put.json
-    server, world.urls["notifier"] = serve(app)
+    server, world.urls["notifier"] = serve_wsgi(app)
     return server
 
 
@@ -147,7 +140,7 @@ def _scheduler(tmp: Path, world: World) -> BaseWSGIServer:
     scheduler_upgrade(url)
     app = scheduler_app({"DATABASE_URL": url, "JWT_SECRET": SECRET, "TESTING": True,
                          "REGISTRY_URL": world.urls["registry"]})
-    server, world.urls["scheduler"] = serve(app)
+    server, world.urls["scheduler"] = serve_wsgi(app)
     return server
 
 

@@ -3,19 +3,12 @@ free loopback port (werkzeug in a thread)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
-
-from linli_testing.servers import free_port
-from registry.app import create_app
+from linli_testing import registry_server
 from registry.auth.service import hash_password
-from registry.db import make_engine, session_scope
-from registry.migrate import upgrade
 from registry.models import Activity, Community, Pairing, Shift, User, Venue, Volunteer
 
 from .conftest import SECRET
@@ -26,38 +19,10 @@ PASSWORD = "correct horse battery staple"
 
 
 @dataclass
-class RegistryServer:
-    """A registry app served on 127.0.0.1:<port>."""
+class RegistryServer(registry_server.RegistryServer):
+    """The registry, signing with the scheduler tests' secret."""
 
-    database_url: str
-    ids: dict[str, int] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
-    server: BaseWSGIServer | None = None
-    thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, seed: Callable[[Any], dict[str, int]]) -> RegistryServer:
-        """Migrate, seed and serve."""
-        upgrade(self.database_url)
-        engine = make_engine(self.database_url)
-        with session_scope(engine) as session:
-            self.ids.update(seed(session))
-        engine.dispose()
-        app = create_app({"DATABASE_URL": self.database_url, "JWT_SECRET": SECRET})
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+    secret: str = SECRET
 
 
 def _user(session: Any, username: str, role: str, password: str = PASSWORD,
