@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-import sqlalchemy as sa
 
 from linli_contracts.outbox import OutboxRelay
 from linli_testing import registry_server
@@ -74,12 +73,3 @@ class RegistryServer(registry_server.RegistryServer):
         finally:
             relay.close()
             engine.dispose()
-
-    def pending_events(self) -> int:
-        """Events in the outbox not published yet."""
-        engine = make_engine(self.database_url)
-        with engine.connect() as conn:
-            count = conn.scalar(sa.select(sa.func.count()).select_from(OUTBOX)
-                                .where(OUTBOX.c.published_at.is_(None)))
-        engine.dispose()
-        return int(count or 0)
