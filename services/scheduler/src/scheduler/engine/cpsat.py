@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -233,8 +233,7 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
 
         started = time.perf_counter()
         feasible_start(ctx, opts.time_limit * START_SHARE, opts.num_workers(), opts.seed)
-        opts = Options(**{**opts.__dict__,
-                          "time_limit": opts.time_limit - (time.perf_counter() - started)})
+        opts = replace(opts, time_limit=opts.time_limit - (time.perf_counter() - started))
     cover_items = [item for name in COVERAGE_TERMS for item in ctx.terms.get(name, [])]
     if strategy_of(built) == "weighted" or not cover_items:
         from .weighted import solve_weighted  # noqa: PLC0415 - weighted.py builds on this module
@@ -243,7 +242,7 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     started = time.perf_counter()
     cover = wsum(cover_items)
     ctx.model.minimize(cover)
-    first = run(built, Options(**{**opts.__dict__, "time_limit": opts.time_limit * 0.6}),
+    first = run(built, replace(opts, time_limit=opts.time_limit * 0.6),
                 progress=progress, stop=stop, phase="coverage")
     if not first.chosen and first.status not in ("OPTIMAL", "FEASIBLE"):
         return first
@@ -273,7 +272,7 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     constant = sum(v for name, v in ctx.constants.items() if name not in COVERAGE_TERMS)
     ctx.model.minimize(wsum(rest) + constant)
     floor = first.bound if first.bound is not None else 0.0
-    second = run(built, Options(**{**opts.__dict__, "time_limit": left}),
+    second = run(built, replace(opts, time_limit=left),
                  progress=progress, stop=stop, offset=reached / SCALE, bound_offset=floor)
     second.solve_seconds += first.solve_seconds
     if not second.chosen and second.status not in ("OPTIMAL", "FEASIBLE"):

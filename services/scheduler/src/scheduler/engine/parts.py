@@ -4,7 +4,7 @@ in the full problem's indexes (so parts solved anywhere can be merged)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .build import build
@@ -66,7 +66,7 @@ def solve_part(job: PartJob, opts: Options, time_left: Callable[[], float], *,
     build's own time comes out of the part's share)."""
     built = build(job.problem, elig=job.elig, fix=job.fix, hint=opts.hint,
                   max_variables=opts.max_variables)
-    part_opts = Options(**{**opts.__dict__, "time_limit": time_left()})
+    part_opts = replace(opts, time_limit=time_left())
     res = solve_built(built, part_opts, progress=progress, stop=stop)
     out = PartOutcome(job.index, res.status, coverage_status=res.coverage_status or res.status,
                       stopped=res.stopped, build_seconds=built.build_seconds,

@@ -4,6 +4,7 @@ merge -> explain; or, when infeasible, the smallest conflicting set."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from .components import split
@@ -60,8 +61,8 @@ def solve_problem(problem: Problem, opts: Options, *, progress: Progress | None 
         statuses.append(res.status)
         cover_statuses.append(res.coverage_status or res.status)
         if res.status == "INFEASIBLE":
-            core = minimal_conflict(job.problem, VolunteerIndex(job.problem), job.elig, Options(
-                **{**opts.__dict__, "time_limit": max(1.0, opts.time_limit / 2)}))
+            core = minimal_conflict(job.problem, VolunteerIndex(job.problem), job.elig,
+                                   replace(opts, time_limit=max(1.0, opts.time_limit / 2)))
             return assemble(
                 problem, ix, elig, set(), status="INFEASIBLE", objective=None, bound=None,
                 terms={}, fair={}, lang=opts.lang,

@@ -79,7 +79,7 @@ def repair_plan(problem: Problem, plan: dict[str, Any], change: dict[str, Any], 
            if shifts[si].id not in open_shifts}
     built = build(new, ix=ix, elig=narrow, fix=fix)
     left = max(0.2, time_limit - (time.perf_counter() - started))
-    res = solve_built(built, Options(**{**opts.__dict__, "time_limit": left}))
+    res = solve_built(built, replace(opts, time_limit=left))
     if res.status == "INFEASIBLE" or not res.chosen and res.status not in ("OPTIMAL", "FEASIBLE"):
         # The kept neighbourhood itself conflicts (e.g. a cap tightened): replan everything.
         repaired = solve_problem(new, opts)

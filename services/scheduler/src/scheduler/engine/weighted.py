@@ -18,6 +18,7 @@ the weights say so.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from .build import Built
@@ -44,8 +45,7 @@ def solve_weighted(built: Built, opts: Options, *, progress: Progress | None = N
         return run(built, opts, progress=progress, stop=stop)
     started = time.perf_counter()
     ctx.model.minimize(wsum(shortfall))
-    first = run(built, Options(**{**opts.__dict__, "time_limit": opts.time_limit * FIRST_SHARE,
-                                  "workers": 1}),
+    first = run(built, replace(opts, time_limit=opts.time_limit * FIRST_SHARE, workers=1),
                 progress=progress, stop=stop, phase="coverage",
                 patience=max(1.0, PATIENCE * opts.time_limit))
     set_objective(ctx)
@@ -57,7 +57,7 @@ def solve_weighted(built: Built, opts: Options, *, progress: Progress | None = N
     left = opts.time_limit - (time.perf_counter() - started)
     # The weighted sum with one worker until it stalls, then with every worker (their
     # neighbourhood search) for what is left, each step starting from the last plan.
-    second = run(built, Options(**{**opts.__dict__, "time_limit": left, "workers": 1}),
+    second = run(built, replace(opts, time_limit=left, workers=1),
                  progress=progress, stop=stop, patience=max(1.0, PATIENCE * opts.time_limit))
     second.solve_seconds += first.solve_seconds
     if second.values is None and first.values is not None:
@@ -80,7 +80,7 @@ def solve_weighted(built: Built, opts: Options, *, progress: Progress | None = N
     if second.stopped or second.status == "OPTIMAL" or left < 0.5 or opts.num_workers() < 2:
         return second
     _hint(ctx, second)
-    third = run(built, Options(**{**opts.__dict__, "time_limit": left}), progress=progress,
+    third = run(built, replace(opts, time_limit=left), progress=progress,
                 stop=stop)
     third.solve_seconds += second.solve_seconds
     if third.values is None:
@@ -117,7 +117,7 @@ def _restart_if_stuck(built: Built, opts: Options, first: RawResult, started: fl
     if left < 0.5:
         return first
     built.ctx.model.clear_hints()
-    again = run(built, Options(**{**opts.__dict__, "time_limit": left, "workers": 1}),
+    again = run(built, replace(opts, time_limit=left, workers=1),
                 progress=progress, stop=stop, phase="coverage",
                 patience=max(1.0, PATIENCE * opts.time_limit), patient_until_first=True)
     if again.values is None or (again.terms.get("coverage") or 0) >= found:
