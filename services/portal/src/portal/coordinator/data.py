@@ -95,3 +95,14 @@ def volunteer_names(api: Backends, rows: list[dict[str, Any]],
     except BackendError:
         pass
     return names
+
+
+def plan_names(api: Backends, plan: dict[str, Any]) -> dict[int, str]:
+    """Names of everyone in the plan's published and latest versions: a volunteer from a
+    partner community serves the plan, though the coordinator's registry view omits them."""
+    latest = (plan.get("version") or {}).get("number")
+    versions = dict.fromkeys(v for v in (plan.get("published_version"), latest) if v)
+    rows = [row for version in versions
+            for row in api.all_pages("scheduler", f"/plans/{plan['id']}/assignments",
+                                     page_size=500, version=version)]
+    return volunteer_names(api, rows)

@@ -9,6 +9,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from portal.auth import login_required
 from portal.clients import BackendError, Backends
+from portal.coordinator.data import plan_names
 from portal.followup import bp
 from portal.followup.roster import (
     answer_counts,
@@ -71,7 +72,7 @@ def responses(plan_id: int) -> Any:
     """Confirmations and declines as they come in, and the repair button."""
     plan = _plan(plan_id)
     rows = _answers(plan_id)
-    names = _names()
+    names = plan_names(Backends(), plan)
     zone = current_app.config.get("TIMEZONE", "Asia/Shanghai")
     declines = [{**r, "answered_local": local_time(r.get("responded_at"), zone)}
                 for r in rows if r.get("response") == "declined"]
@@ -109,7 +110,8 @@ def changes(plan_id: int) -> Any:
     diff = None
     if (plan.get("version") or {}).get("number") != plan.get("published_version"):
         diff = Backends().get("scheduler", f"/plans/{plan_id}/diff")
-    return render_template("followup/changes.html", plan=plan, diff=diff, names=_names())
+    return render_template("followup/changes.html", plan=plan, diff=diff,
+                           names=plan_names(Backends(), plan))
 
 
 @bp.post("/plans/<int:plan_id>/publish")
