@@ -68,8 +68,16 @@ def test_a_load_without_a_name_reads_the_registry_list(registry: str) -> None:
 
 def test_plan_names_include_partner_volunteers_of_the_published_version(registry: str) -> None:
     plan = {"id": 7, "published_version": 1, "version": {"number": 2}}
-    names = plan_names(_api(registry), plan)
-    assert names == {5: "伙伴社区的赵医生", 9: "王老师"}
+    names = plan_names(_api(registry), plan, [5])
+    assert names == {5: "伙伴社区的赵医生"}
     versions = sorted(p.split("version=")[1].split("&")[0] for p in _Registry.requests_seen
                       if p.startswith("/plans/7/assignments"))
     assert versions == ["1", "2"]
+    assert not any(p.startswith("/volunteers") for p in _Registry.requests_seen)
+
+
+def test_plan_names_read_the_registry_for_someone_the_plan_leaves_unnamed(registry: str) -> None:
+    plan = {"id": 7, "published_version": 1, "version": {"number": 2}}
+    names = plan_names(_api(registry), plan, [5, 9])
+    assert names == {5: "伙伴社区的赵医生", 9: "王老师"}
+    assert plan_names(_api(registry), plan, []) == {}

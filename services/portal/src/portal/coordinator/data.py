@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -97,12 +98,17 @@ def volunteer_names(api: Backends, rows: list[dict[str, Any]],
     return names
 
 
-def plan_names(api: Backends, plan: dict[str, Any]) -> dict[int, str]:
-    """Names of everyone in the plan's published and latest versions: a volunteer from a
-    partner community serves the plan, though the coordinator's registry view omits them."""
+def plan_names(api: Backends, plan: dict[str, Any],
+               volunteer_ids: Iterable[int]) -> dict[int, str]:
+    """Names of the given volunteers from the plan's published and latest versions (a
+    volunteer from a partner community serves the plan, though the coordinator's registry view
+    omits them); the registry's list only for someone those versions leave unnamed."""
+    wanted = [{"volunteer_id": vid} for vid in dict.fromkeys(int(v) for v in volunteer_ids)]
+    if not wanted:
+        return {}
     latest = (plan.get("version") or {}).get("number")
     versions = dict.fromkeys(v for v in (plan.get("published_version"), latest) if v)
     rows = [row for version in versions
             for row in api.all_pages("scheduler", f"/plans/{plan['id']}/assignments",
                                      page_size=500, version=version)]
-    return volunteer_names(api, rows)
+    return volunteer_names(api, rows, wanted)

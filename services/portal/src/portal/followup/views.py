@@ -72,7 +72,7 @@ def responses(plan_id: int) -> Any:
     """Confirmations and declines as they come in, and the repair button."""
     plan = _plan(plan_id)
     rows = _answers(plan_id)
-    names = plan_names(Backends(), plan)
+    names = plan_names(Backends(), plan, (r["volunteer_id"] for r in rows))
     zone = current_app.config.get("TIMEZONE", "Asia/Shanghai")
     declines = [{**r, "answered_local": local_time(r.get("responded_at"), zone)}
                 for r in rows if r.get("response") == "declined"]
@@ -110,8 +110,10 @@ def changes(plan_id: int) -> Any:
     diff = None
     if (plan.get("version") or {}).get("number") != plan.get("published_version"):
         diff = Backends().get("scheduler", f"/plans/{plan_id}/diff")
+    changed = [item["volunteer_id"] for key in ("added", "removed", "changed")
+               for item in (diff or {}).get(key, [])]
     return render_template("followup/changes.html", plan=plan, diff=diff,
-                           names=plan_names(Backends(), plan))
+                           names=plan_names(Backends(), plan, changed))
 
 
 @bp.post("/plans/<int:plan_id>/publish")
