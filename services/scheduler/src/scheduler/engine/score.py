@@ -55,8 +55,8 @@ def score(problem: Problem, ix: VolunteerIndex, chosen: Iterable[tuple[int, int,
     if w.get("continuity"):
         groups: dict[int, set[str]] = defaultdict(set)
         for vi, si in works:
-            if shifts[si].group_id:
-                groups[vi].add(shifts[si].group_id)
+            if group := shifts[si].group_id:
+                groups[vi].add(group)
         terms["continuity"] += w["continuity"] * SCALE * sum(
             len(g) - 1 for g in groups.values() if g)
     if w.get("proximity"):
