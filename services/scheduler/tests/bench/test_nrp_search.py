@@ -66,33 +66,56 @@ def _shortfall_step(nrp_data, name):
     return built, start
 
 
-def test_a_shortfall_step_near_its_bound_is_kept_as_it_is(nrp_data):
-    from scheduler.engine.cpsat import Options
-    from scheduler.engine.weighted import _restart_if_stuck
-
-    built, start = _shortfall_step(nrp_data, "Instance1")
-    start.bound = start.terms["coverage"] / 2  # found = twice the bound: not stuck
-    assert _restart_if_stuck(built, Options(time_limit=10, workers=2), start,
-                           started=0.0, progress=None,
-                           stop=None) is start
-
-
-def test_a_stuck_shortfall_step_is_continued_by_a_search_without_the_poor_start(nrp_data):
-    import time
-
-    from scheduler.engine.cpsat import Options
-    from scheduler.engine.weighted import _restart_if_stuck
+def test_a_plan_near_the_shortfall_bound_is_not_stuck_and_one_far_from_it_is(nrp_data):
+    from scheduler.engine.weighted import _stuck
 
     built, start = _shortfall_step(nrp_data, "Instance2")
-    assert start.terms["coverage"] > 0
-    start.bound = 0.0  # as if the one-worker step stalled far above its bound
-    events = []
-    better = _restart_if_stuck(built, Options(time_limit=30, workers=2, seed=0), start,
-                             started=time.perf_counter(), progress=events.append, stop=None)
-    assert better is not start
-    assert better.terms["coverage"] < start.terms["coverage"]
-    assert {e["phase"] for e in events} == {"coverage"}
-    roster = {(built.ctx.problem.volunteers[vi].id, built.ctx.problem.shifts[si].day,
-               built.ctx.problem.shifts[si].kind) for vi, si, _ in better.chosen}
-    instance = nrp.load_instance(nrp_data / "Instance2.txt")
+    found = start.terms["coverage"]
+    assert found > 0
+    start.bound = found / 2  # found = twice the bound: the steps left their start
+    assert not _stuck(built, start, start)
+    start.bound = 0.0  # as if both one-worker steps stalled far above the shortfall's bound
+    assert _stuck(built, start, start)
+    start.bound = None  # no bound: nothing to judge by
+    assert not _stuck(built, start, start)
+
+
+def test_the_last_step_takes_the_whole_portfolio_only_on_small_models(nrp_data, monkeypatch):
+    from scheduler.engine import weighted
+    from scheduler.engine.cpsat import Options
+
+    built, _ = _shortfall_step(nrp_data, "Instance1")
+    assert weighted._portfolio(built, Options(workers=2)) == weighted.PORTFOLIO_WORKERS
+    assert weighted._portfolio(built, Options(workers=12)) == 12
+    monkeypatch.setattr(weighted, "PORTFOLIO_MAX_VARIABLES",
+                        len(built.ctx.model.proto.variables) - 1)
+    assert weighted._portfolio(built, Options(workers=2)) == 2
+
+
+@pytest.mark.slow
+def test_a_stuck_start_is_set_aside_by_the_last_step_and_never_makes_the_plan_worse(
+        nrp_data, monkeypatch):
+    engine = pytest.importorskip("scheduler.engine")
+    from scheduler.engine import weighted
+
+    steps = []
+
+    def recorded(built, opts, **kwargs):
+        hinted = len(built.ctx.model.proto.solution_hint.vars) > 0
+        res = weighted.run.__wrapped__(built, opts, **kwargs)
+        steps.append((opts.num_workers(), hinted, res.objective))
+        return res
+
+    recorded.__wrapped__ = weighted.run
+    monkeypatch.setattr(weighted, "run", recorded)
+    monkeypatch.setattr(weighted, "_stuck", lambda built, first, second: True)
+    instance = nrp.load_instance(nrp_data / "Instance4.txt")
+    plan = engine.solve(nrp.to_problem(instance), time_limit=8, seed=0, in_process=True,
+                        workers=2)
+    roster = nrp.roster_from_plan(instance, plan)
     assert nrp.check(instance, roster) == []
+    assert plan["objective"]["value"] == pytest.approx(nrp.evaluate(instance, roster).total)
+    assert len(steps) == 3
+    (_, _, _), (_, _, second), (workers, hinted, _) = steps
+    assert (workers, hinted) == (weighted.PORTFOLIO_WORKERS, False)
+    assert plan["objective"]["value"] <= second + 1e-6

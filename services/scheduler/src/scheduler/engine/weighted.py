@@ -7,9 +7,9 @@ minimises the shortfall alone with one CP-SAT worker (its sequential search, wit
 charge from the start, found NRP Instance5's 11 missing places in 2 s where two workers
 stayed at 12 for 30 s, load 5; with the excess priced too it found them later and the step
 ended at 12), until it stops improving; the weighted sum then starts from that plan with one
-worker until that stalls, and with every worker (their neighbourhood search) for the rest.
-When neither one-worker step moves from a poor start, a fresh shortfall search without the
-hint comes before the last step (see _restart_if_stuck).
+worker until that stalls, and with CP-SAT's whole portfolio (see PORTFOLIO_WORKERS) for the
+rest. When the plan of the one-worker steps is still far from the shortfall's bound, the
+last step starts afresh instead of from that plan (see _stuck).
 The objective, bound and status are those of the weighted sum itself: the first step only
 chooses where the search starts, and the plan may still trade a place for requests whenever
 the weights say so.
@@ -31,7 +31,13 @@ FIRST_SHARE = 0.4  # of the time, at most, for the shortfall alone
 # least 1 s). Instances 5-8 at 60 s: 0.05 gave +0.8/0.05/1.2/58 % (load 4-5), 0.2 gave
 # +0.9/5.1/2.5/58 % (load 7, the excess then priced in the first step).
 PATIENCE = 0.05
-RESTART_SHARE = 0.5  # of the time, at most, until a fresh shortfall search (see below) ends
+# Search workers of the last step, whatever the machine's cores: CP-SAT's portfolio of eight
+# (several neighbourhood searches, feasibility jump, a core-based worker) on two cores found
+# NRP Instance6's best-known 1,950 and Instance7 +0.5 % in 60 s, where its two workers ended
+# at +4.7 % and +1.0 %. Only rosters up to PORTFOLIO_MAX_VARIABLES take it: every worker
+# keeps its own copy of the model.
+PORTFOLIO_WORKERS = 8
+PORTFOLIO_MAX_VARIABLES = 50_000
 
 
 def solve_weighted(built: Built, opts: Options, *, progress: Progress | None = None,
@@ -55,77 +61,58 @@ def solve_weighted(built: Built, opts: Options, *, progress: Progress | None = N
         return first
     _hint(ctx, first)
     left = opts.time_limit - (time.perf_counter() - started)
-    # The weighted sum with one worker until it stalls, then with every worker (their
-    # neighbourhood search) for what is left, each step starting from the last plan.
+    # The weighted sum with one worker until it stalls, then with the portfolio for what is
+    # left, each step starting from the last plan unless that plan is stuck.
     second = run(built, replace(opts, time_limit=left, workers=1),
                  progress=progress, stop=stop, patience=max(1.0, PATIENCE * opts.time_limit))
     second.solve_seconds += first.solve_seconds
     if second.values is None and first.values is not None:
         first.status, first.bound = "FEASIBLE", None
         return first
-    if (not second.stopped and second.values is not None and first.objective is not None
-            and (second.objective or 0.0) >= first.objective):
-        # Neither one-worker step moved from the start: search the shortfall afresh.
-        ctx.model.minimize(wsum(shortfall))
-        again = _restart_if_stuck(built, opts, first, started, progress, stop)
-        set_objective(ctx)
-        if again is not first:
-            again.status = "FEASIBLE"
-            again.bound = max(again.bound or 0.0, second.bound or 0.0)
-            again.solve_seconds += second.solve_seconds
-            second = again
-        elif again.stopped:
-            second.stopped = again.stopped
     left = opts.time_limit - (time.perf_counter() - started)
     if second.stopped or second.status == "OPTIMAL" or left < 0.5 or opts.num_workers() < 2:
         return second
-    _hint(ctx, second)
-    third = run(built, replace(opts, time_limit=left), progress=progress,
-                stop=stop)
+    if _stuck(built, first, second):
+        ctx.model.clear_hints()
+    else:
+        _hint(ctx, second)
+    third = run(built, replace(opts, time_limit=left, workers=_portfolio(built, opts)),
+                progress=progress, stop=stop)
     third.solve_seconds += second.solve_seconds
-    if third.values is None:
+    if third.values is None or (third.objective or 0.0) > (second.objective or 0.0):
+        # Started without the hint, the last step may end worse than the plan it set aside.
+        if third.bound is not None:
+            second.bound = max(second.bound or 0.0, third.bound)
         return second
     if second.bound is not None:
         third.bound = max(third.bound or 0.0, second.bound)
     return third
 
 
-def _restart_if_stuck(built: Built, opts: Options, first: RawResult, started: float,
-                    progress: Progress | None, stop: Any) -> RawResult:
-    """When the one-worker shortfall step stalls far above its own bound (more than twice
-    the bound plus one place) and the one-worker weighted step after it found nothing better
-    either, search the shortfall again without the hint, until half the limit; keep that
-    plan when it misses fewer places.
+def _stuck(built: Built, first: RawResult, second: RawResult) -> bool:
+    """Whether the one-worker steps' plan misses more than twice the shortfall step's bound
+    plus one place: a poor start they could not leave, whose hint would hold the last step
+    next to it too.
 
-    The hint keeps the one worker next to a poor start: NRP Instance8 (the start from the
-    search without objective) stalled at 207 missing places against a bound of 12, and
-    Instance7 at 149 against 10. Without the hint, the LP-guided search found 18 for
-    Instance8 in 9-12 s (load 2-3) and the weighted sum ended at 1,475-1,566 where it had
-    ended at 1,934-2,047; two workers from the hint instead reached 22 in 24 s (2,258 at the
-    end). Instance7's weighted step moves from its poor start (the fresh search, tried there
-    too, ended at +0.9 to +12 % where the kept order gives +1.0 to +1.4 %); Instance5 and 6
-    (12 against 9, 22 against 19) are not stuck.
+    NRP Instance8's first plan (from the search without objective) missed 207 places against
+    a bound of 12, and both one-worker steps stayed there. From that hint the portfolio ended
+    at 1,742-1,831 in 60 s; a fresh one-worker shortfall search first, then the portfolio
+    from its plan, at 1,663; the portfolio without any hint at 1,316 and 1,420 (best known
+    1,300). Instance5-7 leave their start in step 1 or 2, so they keep the hint.
     """
-    found, bound = first.terms.get("coverage"), first.bound
-    if (first.stopped or first.values is None or found is None or bound is None
-            or first.status == "OPTIMAL"):
-        return first
+    found, bound = second.terms.get("coverage"), first.bound
+    if found is None or bound is None:
+        return False
     place = min((abs(coef) for coef, _ in built.ctx.terms["coverage"] if coef), default=0)
-    if found <= 2 * bound + place / SCALE:
-        return first
-    left = opts.time_limit * RESTART_SHARE - (time.perf_counter() - started)
-    if left < 0.5:
-        return first
-    built.ctx.model.clear_hints()
-    again = run(built, replace(opts, time_limit=left, workers=1),
-                progress=progress, stop=stop, phase="coverage",
-                patience=max(1.0, PATIENCE * opts.time_limit), patient_until_first=True)
-    if again.values is None or (again.terms.get("coverage") or 0) >= found:
-        first.solve_seconds += again.solve_seconds
-        first.stopped = again.stopped
-        return first
-    again.solve_seconds += first.solve_seconds
-    return again
+    return found > 2 * bound + place / SCALE
+
+
+def _portfolio(built: Built, opts: Options) -> int:
+    """Search workers of the last step (see PORTFOLIO_WORKERS)."""
+    workers = opts.num_workers()
+    if len(built.ctx.model.proto.variables) <= PORTFOLIO_MAX_VARIABLES:
+        return max(workers, PORTFOLIO_WORKERS)
+    return workers
 
 
 def _hint(ctx: Any, res: RawResult) -> None:
