@@ -20,6 +20,8 @@ def test_mask_helpers() -> None:
     assert mask_id_number("11010119900101123X") == "110101********123X"
     text = mask_text("电话13812345678，身份证11010119900101123X，订单号 2138123456789")
     assert text == "电话138****5678，身份证110101********123X，订单号 2138123456789"
+    assert mask_text("手机 +8613812345678 或 8613912345678") == (
+        "手机 +86138****5678 或 86139****5678")
 
 
 def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from linli_contracts import logs
 
-MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+# Every mobile (with or without +86) and ID number in free text: the rule of every service.
+mask_text = logs.mask_personal_data
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -26,12 +24,6 @@ def mask_id_number(value: str | None) -> str | None:
     if len(value) == 18:
         return f"{value[:6]}{'*' * 8}{value[-4:]}"
     return "*" * len(value)
-
-
-def mask_text(text: str) -> str:
-    """Mask every mobile number and ID number found in free text."""
-    text = ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    return MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
 
 
 class MaskingFilter(logs.MaskingFilter):
