@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from linli_contracts import topology
+from linli_contracts.database import absolute_database_url
 from linli_contracts.inbox import inbox_table
 from linli_contracts.outbox import OutboxRelay
 
@@ -112,9 +113,7 @@ class Reconciler:
 def inbox_engine(url: str) -> Engine:
     """An engine on the consumer's database that only reads (plain PostgreSQL URLs get the
     installed psycopg 3 driver; SQLite waits for the consumer's writes instead of failing)."""
-    for plain in ("postgres://", "postgresql://"):
-        if url.startswith(plain):
-            url = "postgresql+psycopg://" + url[len(plain):]
+    url = absolute_database_url(url)
     if url.startswith("sqlite"):
         return sa.create_engine(url, connect_args={"timeout": 30})
     return sa.create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
+
+from linli_contracts.database import absolute_database_url
 
 PREFIX = "NOTIFIER_"
 
@@ -123,15 +124,3 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     settings["DATABASE_URL"] = absolute_database_url(settings["DATABASE_URL"])
     settings["RESPONSE_BASE_URL"] = settings["RESPONSE_BASE_URL"] or settings["PUBLIC_BASE_URL"]
     return settings
-
-
-def absolute_database_url(url: str, base: Path | None = None) -> str:
-    """Make a relative SQLite path absolute (against base or the cwd) and create its folder."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or url == "sqlite:///:memory:":
-        return url
-    path = Path(url[len(prefix):])
-    if not path.is_absolute():
-        path = (base or Path.cwd()) / path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return prefix + str(path)

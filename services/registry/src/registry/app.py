@@ -10,10 +10,11 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, request
 from flask_smorest import Api, abort
 
+from linli_contracts.database import absolute_database_url
 from linli_contracts.logs import install_flask_correlation
 from linli_contracts.metrics import OutboxBacklogCollector, instrument_app, outbox_backlog
 from registry.auth.principal import authenticate
-from registry.config import absolute_database_url, defaults
+from registry.config import defaults
 from registry.db import db
 from registry.errors import http_exception_body, register_error_handlers
 from registry.i18n import t

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 MIB = 1024 * 1024
 
@@ -49,21 +48,3 @@ def defaults() -> dict[str, object]:
             "security": [{"bearerAuth": []}],
         },
     }
-
-
-def absolute_database_url(url: str, base: Path | None = None) -> str:
-    """Make a relative SQLite path absolute (against base or the cwd) and create its folder;
-    give plain PostgreSQL URLs the psycopg 3 driver."""
-    for plain in ("postgres://", "postgresql://"):
-        if url.startswith(plain):
-            # psycopg 3 is the driver installed; SQLAlchemy would otherwise pick psycopg2.
-            return "postgresql+psycopg://" + url[len(plain):]
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or url == "sqlite:///:memory:":
-        return url
-    raw = url[len(prefix) :]
-    path = Path(raw)
-    if not path.is_absolute():
-        path = (base or Path.cwd()) / path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return prefix + str(path)

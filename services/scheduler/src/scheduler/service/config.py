@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
+
+from linli_contracts.database import absolute_database_url
 
 MIB = 1024 * 1024
 
@@ -55,18 +56,6 @@ def defaults() -> dict[str, Any]:
         },
         "JSON_SORT_KEYS": False,
     }
-
-
-def absolute_database_url(url: str, base: Path | None = None) -> str:
-    """Make a relative SQLite path absolute (against base or the cwd) and create its folder."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or url == "sqlite:///:memory:":
-        return url
-    path = Path(url[len(prefix):])
-    if not path.is_absolute():
-        path = (base or Path.cwd()) / path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return prefix + str(path)
 
 
 def from_environment(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
