@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -12,6 +11,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session, sessionmaker
 
+from linli_contracts.http_guards import nested_too_deeply
 from notifier.crypto import Vault
 
 
@@ -62,15 +62,10 @@ def ids_in_range() -> None:
 def refuse_deep_json() -> None:
     """Before each request: JSON nested so deeply that parsing it would exhaust the stack
     is answered 400 (malformed JSON is left to the arguments parser)."""
-    if not (request.is_json and request.content_length):
-        return
-    try:
-        json.loads(request.get_data(cache=True))
-    except RecursionError:
+    if (request.is_json and request.content_length
+            and nested_too_deeply(request.get_data(cache=True))):
         abort(400, message="JSON 嵌套过深 / JSON nested too deeply",
               errors={"json": ["nested too deeply"]})
-    except ValueError:
-        return
 
 
 class UtcDateTime(fields.DateTime):

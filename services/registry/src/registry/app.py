@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask import Flask, current_app, request
 from flask_smorest import Api, abort
 
 from linli_contracts.database import absolute_database_url
+from linli_contracts.http_guards import nested_too_deeply
 from linli_contracts.logs import install_flask_correlation
 from linli_contracts.metrics import OutboxBacklogCollector, instrument_app, outbox_backlog
 from registry.auth.principal import authenticate
@@ -88,17 +88,8 @@ def _prepare_request() -> None:
         # Spreadsheets may be larger than JSON bodies.
         request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
     elif request.is_json and request.content_length:
-        _refuse_deep_json(request.get_data(cache=True))
-
-
-def _refuse_deep_json(body: bytes) -> None:
-    """Answer 400 for JSON nested so deeply that parsing it would exhaust the stack."""
-    try:
-        json.loads(body)
-    except RecursionError:
-        abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
-    except ValueError:
-        return  # the schema layer reports malformed JSON in its own words
+        if nested_too_deeply(request.get_data(cache=True)):
+            abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
 
 
 def _register_blueprints(api: Api) -> None:

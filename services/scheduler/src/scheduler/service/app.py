@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Flask, request
 from flask_smorest import Api, abort
 
+from linli_contracts.http_guards import nested_too_deeply
 from linli_contracts.logs import install_flask_correlation
 from linli_contracts.metrics import (
     OutboxBacklogCollector,
@@ -66,17 +66,8 @@ def _prepare_request() -> None:
         if isinstance(value, int) and not 1 <= value <= MAX_ID:
             abort(404, message=t("404"))
     if request.is_json and request.content_length:
-        _refuse_deep_json(request.get_data(cache=True))
-
-
-def _refuse_deep_json(body: bytes) -> None:
-    """Answer 400 for JSON nested so deeply that parsing it would exhaust the stack."""
-    try:
-        json.loads(body)
-    except RecursionError:
-        abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
-    except ValueError:
-        return  # malformed JSON: the arguments parser answers 400 with its own message
+        if nested_too_deeply(request.get_data(cache=True)):
+            abort(400, message=t("400"), errors={"json": ["nested too deeply"]})
 
 
 def _register_blueprints(api: Api) -> None:
