@@ -26,7 +26,7 @@ def test_a_relative_sqlite_path_is_made_absolute_and_its_folder_created(tmp_path
     assert absolute_database_url(url) == url
 
 
-def test_every_service_reads_its_database_url_by_this_rule(monkeypatch, tmp_path) -> None:
+def test_every_service_reads_its_database_url_by_this_rule(monkeypatch) -> None:
     from notifier import config as notifier_config
     from scheduler.service import config as scheduler_config
 
