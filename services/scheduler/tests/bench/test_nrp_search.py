@@ -99,14 +99,14 @@ def test_a_stuck_start_is_set_aside_by_the_last_step_and_never_makes_the_plan_wo
     from scheduler.engine import weighted
 
     steps = []
+    real_run = weighted.run
 
     def recorded(built, opts, **kwargs):
         hinted = len(built.ctx.model.proto.solution_hint.vars) > 0
-        res = weighted.run.__wrapped__(built, opts, **kwargs)
+        res = real_run(built, opts, **kwargs)
         steps.append((opts.num_workers(), hinted, res.objective))
         return res
 
-    recorded.__wrapped__ = weighted.run
     monkeypatch.setattr(weighted, "run", recorded)
     monkeypatch.setattr(weighted, "_stuck", lambda built, first, second: True)
     instance = nrp.load_instance(nrp_data / "Instance4.txt")

@@ -89,11 +89,9 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.error: str | None = None
         self.solver: cp_model.CpSolver | None = None
         self.last = started  # when the latest improving solution came
-        self.found = False
 
     def on_solution_callback(self) -> None:
         self.last = time.perf_counter()
-        self.found = True
         if self.progress is None or self.error:
             return
         try:
@@ -112,10 +110,10 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 def run(built: Built, opts: Options, *, progress: Progress | None = None,
         stop: Any = None, offset: float = 0.0, assumptions: list | None = None,
         phase: str = "full", bound_offset: float | None = None,
-        patience: float | None = None, patient_until_first: bool = False) -> RawResult:
+        patience: float | None = None) -> RawResult:
     """Solve a built model within opts.time_limit; `stop` is any object with is_set().
     With `patience`, the search also ends (not as a stop) after that many seconds without
-    an improving solution (counted from the first one if `patient_until_first`)."""
+    an improving solution."""
     ctx = built.ctx
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -143,8 +141,7 @@ def run(built: Built, opts: Options, *, progress: Progress | None = None,
                 stopped.append("stop requested")
                 solver.stop_search()
                 return
-            if (patience is not None and (watcher.found or not patient_until_first)
-                    and time.perf_counter() - watcher.last > patience):
+            if patience is not None and time.perf_counter() - watcher.last > patience:
                 solver.stop_search()
                 return
 
