@@ -25,13 +25,3 @@ def test_a_relative_sqlite_path_is_made_absolute_and_its_folder_created(tmp_path
     assert (tmp_path / "var").is_dir()
     assert absolute_database_url(url) == url
 
-
-def test_every_service_reads_its_database_url_by_this_rule(monkeypatch) -> None:
-    from notifier import config as notifier_config
-    from scheduler.service import config as scheduler_config
-
-    monkeypatch.setenv("SCHEDULER_DATABASE_URL", "postgresql://u@db/scheduler")
-    monkeypatch.setenv("NOTIFIER_DATABASE_URL", "postgres://u@db/notifier")
-    assert scheduler_config.from_environment()["DATABASE_URL"] == (
-        "postgresql+psycopg://u@db/scheduler")
-    assert notifier_config.load()["DATABASE_URL"] == "postgresql+psycopg://u@db/notifier"
