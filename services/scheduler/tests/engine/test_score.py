@@ -1,4 +1,4 @@
-"""Objective terms priced from the assignments, the fairness hull cut, and the size count."""
+"""Objective terms priced from the assignments, the fairness cuts, and the size count."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from scheduler.engine import ProblemTooLarge, solve
 from scheduler.engine.build import build
 from scheduler.engine.cpsat import COVERAGE_TERMS, Options, RawResult, fill_from_values, run
 from scheduler.engine.index import VolunteerIndex, eligibility
-from scheduler.engine.objective import nearest_loads, true_helpers
+from scheduler.engine.objective import nearest_loads, single_shift_slopes, true_helpers
 from scheduler.engine.problem import load_problem
 from scheduler.engine.prune import prune
 from scheduler.engine.score import score
@@ -150,6 +150,19 @@ def test_nearest_loads_and_hull_cut_hold_for_every_reachable_load(lengths):
         for load in reachable:  # the cut never removes a real plan
             assert span * abs(load - share) >= span * (share - below) + (
                 above + below - 2 * share) * (load - below)
+
+
+@pytest.mark.parametrize("lengths", [[90, 120, 180], [150, 150, 90], [60], [], [25, 300, 45]])
+@pytest.mark.parametrize("share", [0, 20, 106, 150, 400])
+def test_single_shift_cut_is_exact_up_to_one_shift_and_never_cuts_a_plan(lengths, share):
+    slopes = single_shift_slopes(lengths, share)
+    for k in range(len(lengths) + 1):
+        for picked in itertools.combinations(range(len(lengths)), k):
+            load = sum(lengths[i] for i in picked)
+            floor = share + sum(slopes[i] for i in picked)
+            assert floor <= abs(load - share)
+            if k <= 1:
+                assert floor == abs(load - share)
 
 
 def test_variable_count_follows_the_build(mk):

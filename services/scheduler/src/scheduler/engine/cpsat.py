@@ -197,6 +197,9 @@ def _value(values: Any, var: Any) -> int:
 
 
 COVERAGE_TERMS = ("coverage", "over_cover")
+# Of the time left after phase 1, at most, for rebalancing its plan before phase 2.
+REBALANCE_SHARE = 0.2
+REBALANCE_COMPLETE_SECONDS = 2.0
 SECONDARY_WEIGHTS = ("fairness", "preference", "continuity", "proximity", "mentoring",
                      "stability")
 
@@ -259,6 +262,8 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     # Helpers bounded on one side only may sit above their true values in phase 1's plan
     # (fairness is not even priced there): start phase 2 from the true values.
     true_helpers(ctx, values, first.chosen)
+    values = _rebalanced(built, first, values, REBALANCE_SHARE * left)
+    left = opts.time_limit - (time.perf_counter() - started)
     hint = ctx.model.proto.solution_hint
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)
@@ -283,6 +288,27 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     # no worse than `reached` (the best is one of them), the other terms >= phase 2's bound.
     second.bound = floor + (second.bound or 0.0)
     return second
+
+
+def _rebalanced(built: Built, first: RawResult, values: list[int], seconds: float) -> list[int]:
+    """Phase 1's plan with load moved from overloaded to underloaded people (rebalance.py),
+    completed by the model, within about `seconds`; phase 1's own values when that fails or
+    scores no better."""
+    from .hint import complete  # noqa: PLC0415 - hint.py builds on this module
+    from .rebalance import rebalance  # noqa: PLC0415
+
+    ctx = built.ctx
+    chosen = rebalance(ctx, first.chosen, time.perf_counter() + seconds)
+    if chosen == first.chosen:
+        return values
+    completed = complete(ctx, chosen, max(0.05, min(REBALANCE_COMPLETE_SECONDS, seconds / 2)))
+    if completed is None:
+        return values
+    trial = RawResult("FEASIBLE")
+    fill_from_values(ctx, trial, completed)
+    if (trial.objective or 0.0) >= (first.objective or 0.0):
+        return values
+    return completed
 
 
 def check_assumptions(built: Built, keys: list[tuple], opts: Options) -> tuple[str, list[tuple]]:

@@ -93,16 +93,32 @@ def _drop_unled(ctx: ModelContext, chosen: set, state: PlanState) -> set:
 
 def add_greedy_hint(ctx: ModelContext, fixed: set[tuple[int, int, str]],
                     complete_seconds: float = 2.0) -> None:
-    """Hint the model with the greedy plan, completed to every variable when possible.
-
-    The assignment variables are fixed to the greedy plan in the model itself (their domains
-    are restored afterwards: a copy of the model would double the memory of a district-sized
-    build), and a quick solve completes the rest (days worked, shortfalls, deviations...).
-    Helpers bounded on one side only are then set to their true values. A complete,
-    feasible hint becomes the search's first solution at once. When the greedy plan breaks a
-    rule it does not check, only the assignment variables are hinted.
-    """
+    """Hint the model with the greedy plan, completed to every variable when possible (see
+    complete). A complete, feasible hint becomes the search's first solution at once. When
+    the greedy plan breaks a rule it does not check, only the assignment variables are
+    hinted."""
     chosen = greedy(ctx, fixed)
+    values = complete(ctx, chosen, complete_seconds)
+    if values is not None:
+        ctx.greedy_values = values  # a valid plan to fall back on if the search finds none
+        hint = ctx.model.proto.solution_hint
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
+        return
+    hint = ctx.model.proto.solution_hint
+    hint.vars.extend([var.index for var in ctx.x.values()])
+    hint.values.extend([1 if key in chosen else 0 for key in ctx.x])
+
+
+def complete(ctx: ModelContext, chosen: set[tuple[int, int, str]],
+             seconds: float) -> list[int] | None:
+    """Every variable's value for the assignments `chosen`, or None when they break a rule.
+
+    The assignment variables are fixed in the model itself (their domains are restored
+    afterwards: a copy of the model would double the memory of a district-sized build), and
+    a quick solve completes the rest (days worked, shortfalls, deviations...). Helpers
+    bounded on one side only are then set to their true values.
+    """
     variables = ctx.model.proto.variables
     saved = []
     for key, var in ctx.x.items():
@@ -110,7 +126,7 @@ def add_greedy_hint(ctx: ModelContext, fixed: set[tuple[int, int, str]],
         saved.append((domain, domain[0], domain[1]))
         domain[0] = domain[1] = 1 if key in chosen else 0
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = complete_seconds
+    solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 1
     solver.parameters.cp_model_presolve = False  # everything that matters is fixed already
     # No LP: with the assignments fixed it has nothing to decide, and building it took the
@@ -124,17 +140,11 @@ def add_greedy_hint(ctx: ModelContext, fixed: set[tuple[int, int, str]],
     finally:
         for domain, low, high in saved:
             domain[0], domain[1] = low, high
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = list(solver.response_proto.solution)
-        true_helpers(ctx, values, chosen)
-        ctx.greedy_values = values  # a valid plan to fall back on if the search finds none
-        hint = ctx.model.proto.solution_hint
-        hint.vars.extend(range(len(values)))
-        hint.values.extend(values)
-        return
-    hint = ctx.model.proto.solution_hint
-    hint.vars.extend([var.index for var in ctx.x.values()])
-    hint.values.extend([1 if key in chosen else 0 for key in ctx.x])
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    values = list(solver.response_proto.solution)
+    true_helpers(ctx, values, chosen)
+    return values
 
 
 def feasible_start(ctx: ModelContext, seconds: float, workers: int, seed: int = 0) -> bool:

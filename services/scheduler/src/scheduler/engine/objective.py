@@ -53,7 +53,8 @@ def add_fairness(ctx: ModelContext, weight: int) -> None:
     of its convex hull between the two loads the volunteer can reach nearest the share: a load
     is a sum of whole shifts, so a share between two reachable loads costs something whatever
     the plan, and the LP relaxation knows it (without the cut it spreads fractions of shifts
-    to hit every share exactly, and its fairness bound stays near 0).
+    to hit every share exactly, and its fairness bound stays near 0). And each gets the cut
+    that is exact for a volunteer with no shift or one (single_shift_slopes).
     """
     shifts = ctx.problem.shifts
     m = ctx.model
@@ -67,6 +68,8 @@ def add_fairness(ctx: ModelContext, weight: int) -> None:
         m.add(dev >= load - share)
         m.add(dev >= share - load)
         ctx.deviations.append((dev, vi, share))
+        m.add(dev >= share + wsum([(coef, ctx.works(vi, si)) for coef, si in zip(
+            single_shift_slopes(lengths, share), sis, strict=True)]))
         below, above = nearest_loads(lengths, share)
         if above is not None and below < share < above:
             span = above - below
@@ -97,6 +100,19 @@ def true_helpers(ctx: ModelContext, values: list[int],
                     values[ctx.shortfall[key].index] = max(0, need.min - filled[key])
                 if key in ctx.excess:
                     values[ctx.excess[key].index] = max(0, filled[key] - need.min)
+
+
+def single_shift_slopes(lengths: list[int], share: int) -> list[int]:
+    """Coefficients c of the cut deviation >= share + sum(c_s * works_s).
+
+    With no shift it reads share and with one shift exactly |length - share|; with k shifts
+    it reads sum(|length - share|) - (k - 1) * share, never above |load - share| (the tests
+    check every subset), so no plan is cut off. Where shares are below one shift, as on a
+    district with about as many volunteers as places, the LP can then no longer spread
+    fractions of long shifts over many people at no cost (district-week after 120 s, with
+    the rebalancing of phase 1's plan too: bound 83,527 against 79,219 without either).
+    """
+    return [abs(length - share) - share for length in lengths]
 
 
 def nearest_loads(lengths: list[int], share: int) -> tuple[int, int | None]:
