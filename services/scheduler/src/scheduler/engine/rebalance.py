@@ -2,11 +2,12 @@
 
 The lexicographic phase 1 fills places without looking at fairness, and on a district the
 search's own moves spread that load slowly (district-week at 30 s ended with fairness at
-26k). These moves took its phase-1 plan from 113k to 94k in about 1.5 s of Python. Each move here keeps the place filled (same shift, same skill), so coverage is
-unchanged; a move is taken only when the priced terms it touches (fairness, proximity,
-venue preferences, continuity, mentoring) fall in total, and only when no rule blocks the
-newcomer. The result is a hint: the model completes and checks it (hint.complete), and the
-caller keeps it only when that succeeds and the whole plan scores better.
+26k). These moves took its phase-1 plan from 113k to 94k in about 1.5 s of Python. Each
+move keeps the place filled (same shift, same skill), so coverage is unchanged; a move is
+taken only when the priced terms it touches (fairness, proximity, venue preferences,
+continuity, mentoring) fall in total, and only when no rule blocks the newcomer. The result
+is a hint: the model completes and checks it (hint.complete), and the caller keeps it only
+when that succeeds and the whole plan scores better.
 """
 
 from __future__ import annotations
