@@ -89,3 +89,21 @@ def test_rebalanced_solves_keep_coverage_and_every_rule():
                next(i for i, s in enumerate(ctx.problem.shifts) if s.id == a["shift_id"]),
                a["skill"]) for a in plan["assignments"]}
     assert len(rebalance(ctx, chosen, time.perf_counter() + 5)) == len(chosen)
+
+
+def test_a_chain_reaches_someone_who_cannot_take_the_place_itself(mk):
+    # p1 holds two tutor places; p3 only does general work, held by p2, who also tutors:
+    # p2 takes a tutor place from p1 and hands the general one to p3.
+    vols = [mk.volunteer("p1"), mk.volunteer("p2", skills=["tutor", "general"]),
+            mk.volunteer("p3", skills=["general"])]
+    shifts = [mk.shift("s1"), mk.shift("s3", date="2026-03-03"),
+              mk.shift("s2", date="2026-03-04", skill="general")]
+    ctx = _ctx(mk.problem(vols, shifts, weights=FAIR))
+    pos, spos = ctx.ix.pos, {s.id: i for i, s in enumerate(ctx.problem.shifts)}
+    before = {(pos["p1"], spos["s1"], "tutor"), (pos["p1"], spos["s3"], "tutor"),
+              (pos["p2"], spos["s2"], "general")}
+    after = rebalance(ctx, before, time.perf_counter() + 5)
+    assert sorted(v for v, _ in _names(ctx, after)) == ["p1", "p2", "p3"]
+    assert ("p3", "s2") in _names(ctx, after)
+    assert {(si, skill) for _, si, skill in after} == {(si, skill) for _, si, skill in before}
+    assert complete(ctx, after, 2.0) is not None

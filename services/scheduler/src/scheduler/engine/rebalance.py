@@ -62,6 +62,7 @@ class _Moves:
         self.state = PlanState(problem, ctx.ix, defaultdict(list), defaultdict(list))
         self.minutes: dict[int, int] = defaultdict(int)
         self.groups: dict[int, Counter] = defaultdict(Counter)
+        self.skill_of = {(vi, si): skill for vi, si, skill in chosen}
         for vi, si, _ in sorted(chosen):
             self._add(vi, si)
 
@@ -109,26 +110,85 @@ class _Moves:
             gain = self._fairness(wi, self.shifts[si].minutes) + self._per_person(wi, si, 1)
             if loss + gain < 0:
                 options.append((loss + gain, wi))
-        if not options:
-            return False
         options.sort()
         self._remove(vi, si)
         for delta, wi in options[:8]:
-            if self._allowed(vi, wi, si) and delta + self._mentoring(vi, wi, si) < 0:
+            if self._allowed(wi, si) and delta + self._mentoring(vi, wi, si) < 0:
                 self._add(wi, si)
-                self.chosen.discard(key)
-                self.chosen.add((wi, si, skill))
+                self._replace(key, wi)
                 return True
+        self._add(vi, si)
+        return self._try_chain(key, loss)
+
+    def _try_chain(self, key: tuple[int, int, str], loss: int) -> bool:
+        """v's place on si goes to w, who hands one of their own places (ti) to an
+        underloaded u: for the many who cannot take si themselves (other skills, hours or
+        places), and for w whose ti clashes with si."""
+        vi, si, skill = key
+        length = self.shifts[si].minutes
+        on = self.state.people_on.get(si, [])
+        options = []
+        for wi, _ in self.ctx.slot_vars.get((si, skill), []):
+            if wi == vi or wi in on or wi in self.fixed_people:
+                continue
+            takes = self._per_person(wi, si, 1)
+            for ti in self.state.shifts_of.get(wi, []):
+                if ti == si or (wi, ti) in self.pinned:
+                    continue
+                wskill = self.skill_of[(wi, ti)]
+                step = (loss + takes + self._per_person(wi, ti, -1)
+                        + self._fairness(wi, length - self.shifts[ti].minutes))
+                there = self.state.people_on.get(ti, [])
+                for ui, _ in self.ctx.slot_vars.get((ti, wskill), []):
+                    if ui in (vi, wi) or ui in there or ui in self.fixed_people:
+                        continue
+                    if self.minutes[ui] >= self.shares.get(ui, 0):
+                        continue  # only towards someone below their share
+                    delta = step + self._fairness(ui, self.shifts[ti].minutes) + \
+                        self._per_person(ui, ti, 1)
+                    if delta < 0:
+                        options.append((delta, wi, ti, ui))
+        options.sort()
+        for delta, wi, ti, ui in options[:8]:
+            if self._chain(key, wi, ti, ui, delta):
+                return True
+        return False
+
+    def _chain(self, key: tuple[int, int, str], wi: int, ti: int, ui: int, delta: int) -> bool:
+        """Make the chain if every rule allows it and it still pays with mentoring."""
+        vi, si, _ = key
+        wkey = (wi, ti, self.skill_of[(wi, ti)])
+        if (wkey not in self.chosen or not self._may_lose(wi, ti, self.shifts[si].minutes)):
+            return False
+        self._remove(vi, si)
+        self._remove(wi, ti)
+        if (self._allowed(wi, si) and self._allowed(ui, ti)
+                and delta + self._mentoring(vi, wi, si) + self._mentoring(wi, ui, ti) < 0):
+            self._add(wi, si)
+            self._add(ui, ti)
+            self._replace(key, wi)
+            self._replace(wkey, ui)
+            return True
+        self._add(wi, ti)
         self._add(vi, si)
         return False
 
-    def _may_lose(self, vi: int, si: int) -> bool:
-        floor = self.vols[vi].min_hours_total
-        return not floor or self.minutes[vi] - self.shifts[si].minutes >= round(floor * 60)
+    def _replace(self, key: tuple[int, int, str], wi: int) -> None:
+        vi, si, skill = key
+        self.chosen.discard(key)
+        self.chosen.add((wi, si, skill))
+        del self.skill_of[(vi, si)]
+        self.skill_of[(wi, si)] = skill
 
-    def _allowed(self, vi: int, wi: int, si: int) -> bool:
-        """No rule blocks wi on si (vi already taken off), and the shift keeps its adults and
-        its party member."""
+    def _may_lose(self, vi: int, si: int, gets: int = 0) -> bool:
+        """Whether vi may give up si (taking `gets` minutes elsewhere) above their minimum."""
+        floor = self.vols[vi].min_hours_total
+        return not floor or (self.minutes[vi] - self.shifts[si].minutes + gets
+                             >= round(floor * 60))
+
+    def _allowed(self, wi: int, si: int) -> bool:
+        """No rule blocks wi on si (its holder already taken off), and the shift keeps its
+        adults and its party member."""
         if any(rule.blocked(self.state, wi, si) for rule in CONSTRAINT_RULES):
             return False
         shift, vols = self.shifts[si], self.vols
