@@ -44,6 +44,9 @@ def test_an_idle_volunteer_takes_a_place_of_an_overloaded_one(mk):
     assert len(after) == 2 and {si for _, si, _ in after} == {0, 1}  # both places still filled
     assert {vi for vi, _, _ in after} == {0, 1}  # one each
     assert complete(ctx, after, 2.0) is not None
+    # Counted in rounds instead of seconds (deterministic solves): the same moves.
+    assert rebalance(ctx, before, None, passes=3) == after
+    assert rebalance(ctx, before, None, passes=0) == before
     shares = ctx.fair_shares()
     assert score(ctx.problem, ctx.ix, after, shares=shares)["fairness"] < score(
         ctx.problem, ctx.ix, before, shares=shares)["fairness"]

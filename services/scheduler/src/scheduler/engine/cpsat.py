@@ -213,6 +213,7 @@ COVERAGE_TERMS = ("coverage", "over_cover")
 # 0.2 and 0.4 (92.6k and 92.4k) left less to phase 2 and ended at 6.6 % and 7.3 %.
 REBALANCE_SHARE = 0.1
 REBALANCE_COMPLETE_SECONDS = 2.0
+REBALANCE_DETERMINISTIC_ROUNDS = 3
 SECONDARY_WEIGHTS = ("fairness", "preference", "continuity", "proximity", "mentoring",
                      "stability")
 
@@ -275,7 +276,7 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     # Helpers bounded on one side only may sit above their true values in phase 1's plan
     # (fairness is not even priced there): start phase 2 from the true values.
     true_helpers(ctx, values, first.chosen)
-    values = _rebalanced(built, first, values, REBALANCE_SHARE * left)
+    values = _rebalanced(built, first, values, REBALANCE_SHARE * left, opts.deterministic)
     left = opts.time_limit - (time.perf_counter() - started)
     hint = ctx.model.proto.solution_hint
     hint.vars.extend(range(len(values)))
@@ -303,15 +304,19 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     return second
 
 
-def _rebalanced(built: Built, first: RawResult, values: list[int], seconds: float) -> list[int]:
+def _rebalanced(built: Built, first: RawResult, values: list[int], seconds: float,
+                deterministic: bool) -> list[int]:
     """Phase 1's plan with load moved from overloaded to underloaded people (rebalance.py),
-    completed by the model, within about `seconds`; phase 1's own values when that fails or
-    scores no better."""
+    completed by the model, within about `seconds` (a deterministic solve: a fixed number of
+    rounds instead); phase 1's own values when that fails or scores no better."""
     from .hint import complete  # noqa: PLC0415 - hint.py builds on this module
     from .rebalance import rebalance  # noqa: PLC0415
 
     ctx = built.ctx
-    chosen = rebalance(ctx, first.chosen, time.perf_counter() + seconds)
+    if deterministic:
+        chosen = rebalance(ctx, first.chosen, None, REBALANCE_DETERMINISTIC_ROUNDS)
+    else:
+        chosen = rebalance(ctx, first.chosen, time.perf_counter() + seconds)
     if chosen == first.chosen:
         return values
     completed = complete(ctx, chosen, max(0.05, min(REBALANCE_COMPLETE_SECONDS, seconds / 2)))

@@ -19,20 +19,25 @@ from .context import SCALE, ModelContext, PlanState
 from .rules import CONSTRAINT_RULES, adults
 
 
-def rebalance(ctx: ModelContext, chosen: set[tuple[int, int, str]],
-              deadline: float) -> set[tuple[int, int, str]]:
-    """A plan with the same places filled and lower priced terms, built by single moves until
-    none improves or `deadline` (perf_counter) passes."""
+def rebalance(ctx: ModelContext, chosen: set[tuple[int, int, str]], deadline: float | None,
+              passes: int | None = None) -> set[tuple[int, int, str]]:
+    """A plan with the same places filled and lower priced terms, built by moves until none
+    improves, `deadline` (perf_counter) passes or `passes` rounds over the plan are done (a
+    deterministic solve counts rounds, never seconds, so it does not depend on the load)."""
     problem = ctx.problem
     weights = problem.weights
     if problem.previous or not weights.get("fairness"):
         return chosen  # a repair prices change itself; without fairness nothing to even out
     moves = _Moves(ctx, chosen)
-    improved = True
-    while improved and time.perf_counter() < deadline:
-        improved = False
+    improved, rounds = True, 0
+
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() >= deadline
+
+    while improved and not late() and (passes is None or rounds < passes):
+        improved, rounds = False, rounds + 1
         for key in moves.by_overload():
-            if time.perf_counter() >= deadline:
+            if late():
                 break
             improved |= moves.try_move(key)
     return moves.plan()
