@@ -68,6 +68,7 @@ class _Moves:
         self.minutes: dict[int, int] = defaultdict(int)
         self.groups: dict[int, Counter] = defaultdict(Counter)
         self.skill_of = {(vi, si): skill for vi, si, skill in chosen}
+        self.placed: dict[tuple[int, int], int] = {}
         for vi, si, _ in sorted(chosen):
             self._add(vi, si)
 
@@ -212,18 +213,8 @@ class _Moves:
 
     def _per_person(self, vi: int, si: int, sign: int) -> int:
         """Proximity, venue preference and continuity of vi taking (+1) or leaving (-1) si."""
-        shift, vol = self.shifts[si], self.vols[vi]
-        cost = 0
-        if self.prox_coef:
-            dist = self.ctx.ix.home_distance(shift.venue_id)[vi]
-            if dist == dist and dist > 0:  # not nan
-                cost += int(round(self.prox_coef * float(dist)))
-        venue = shift.venue_id
-        if self.pref_coef and (venue in vol.avoid_venues
-                               or (vol.pref_venues and venue not in vol.pref_venues)):
-            cost += self.pref_coef
-        cost *= sign
-        group = shift.group_id
+        cost = sign * self._placed(vi, si)
+        group = self.shifts[si].group_id
         if self.cont_coef and group:
             held = self.groups[vi]
             before = max(0, len(held) - 1)
@@ -232,6 +223,24 @@ class _Moves:
             else:
                 after = max(0, len(held) - 1 - (held[group] == 1))
             cost += self.cont_coef * (after - before)
+        return cost
+
+    def _placed(self, vi: int, si: int) -> int:
+        """Proximity and venue preference of vi working si (cached: asked many times)."""
+        key = (vi, si)
+        cost = self.placed.get(key)
+        if cost is None:
+            shift, vol = self.shifts[si], self.vols[vi]
+            cost = 0
+            if self.prox_coef:
+                dist = self.ctx.ix.home_distance(shift.venue_id)[vi]
+                if dist == dist and dist > 0:  # not nan
+                    cost += int(round(self.prox_coef * float(dist)))
+            venue = shift.venue_id
+            if self.pref_coef and (venue in vol.avoid_venues
+                                   or (vol.pref_venues and venue not in vol.pref_venues)):
+                cost += self.pref_coef
+            self.placed[key] = cost
         return cost
 
     def _mentoring(self, vi: int, wi: int, si: int) -> int:
