@@ -181,6 +181,12 @@ class PlanState:
         if vi in self._loads:
             self._loads[vi].add(self.problem.shifts[si])
 
+    def remove(self, vi: int, si: int) -> None:
+        """Record that vi no longer works si (their totals are rebuilt on next use)."""
+        self.shifts_of[vi].remove(si)
+        self.people_on[si].remove(vi)
+        self._loads.pop(vi, None)
+
     def load(self, vi: int) -> Load:
         """Totals of vi's current shifts (built on first use, then kept current)."""
         if vi not in self._loads:

@@ -80,9 +80,7 @@ class _Moves:
             self.groups[vi][group] += 1
 
     def _remove(self, vi: int, si: int) -> None:
-        self.state.shifts_of[vi].remove(si)
-        self.state.people_on[si].remove(vi)
-        self.state._loads.pop(vi, None)  # rebuilt on next use
+        self.state.remove(vi, si)
         self.minutes[vi] -= self.shifts[si].minutes
         if group := self.shifts[si].group_id:
             self.groups[vi][group] -= 1
