@@ -4,6 +4,7 @@ and the solve keeps coverage and passes the validator."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def test_an_idle_volunteer_takes_a_place_of_an_overloaded_one(mk):
     # Counted in rounds instead of seconds (deterministic solves): the same moves.
     assert rebalance(ctx, before, None, passes=3) == after
     assert rebalance(ctx, before, None, passes=0) == before
+    stopped = threading.Event()
+    stopped.set()  # a stop request ends the moves at once
+    assert rebalance(ctx, before, time.perf_counter() + 5, stop=stopped) == before
     shares = ctx.fair_shares()
     assert score(ctx.problem, ctx.ix, after, shares=shares)["fairness"] < score(
         ctx.problem, ctx.ix, before, shares=shares)["fairness"]

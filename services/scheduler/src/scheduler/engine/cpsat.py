@@ -276,7 +276,7 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
     # Helpers bounded on one side only may sit above their true values in phase 1's plan
     # (fairness is not even priced there): start phase 2 from the true values.
     true_helpers(ctx, values, first.chosen)
-    values = _rebalanced(built, first, values, REBALANCE_SHARE * left, opts.deterministic)
+    values = _rebalanced(built, first, values, REBALANCE_SHARE * left, opts.deterministic, stop)
     left = opts.time_limit - (time.perf_counter() - started)
     hint = ctx.model.proto.solution_hint
     hint.vars.extend(range(len(values)))
@@ -305,7 +305,7 @@ def _solve_built(built: Built, opts: Options, *, progress: Progress | None = Non
 
 
 def _rebalanced(built: Built, first: RawResult, values: list[int], seconds: float,
-                deterministic: bool) -> list[int]:
+                deterministic: bool, stop: Any = None) -> list[int]:
     """Phase 1's plan with load moved from overloaded to underloaded people (rebalance.py),
     completed by the model, within about `seconds` (a deterministic solve: a fixed number of
     rounds instead); phase 1's own values when that fails or scores no better."""
@@ -314,10 +314,10 @@ def _rebalanced(built: Built, first: RawResult, values: list[int], seconds: floa
 
     ctx = built.ctx
     if deterministic:
-        chosen = rebalance(ctx, first.chosen, None, REBALANCE_DETERMINISTIC_ROUNDS)
+        chosen = rebalance(ctx, first.chosen, None, REBALANCE_DETERMINISTIC_ROUNDS, stop=stop)
     else:
-        chosen = rebalance(ctx, first.chosen, time.perf_counter() + seconds)
-    if chosen == first.chosen:
+        chosen = rebalance(ctx, first.chosen, time.perf_counter() + seconds, stop=stop)
+    if chosen == first.chosen or (stop is not None and stop.is_set()):
         return values
     completed = complete(ctx, chosen, max(0.05, min(REBALANCE_COMPLETE_SECONDS, seconds / 2)))
     if completed is None:

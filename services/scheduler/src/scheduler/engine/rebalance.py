@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from typing import Any
 
 from .context import SCALE, ModelContext, PlanState
 from .rules import CONSTRAINT_RULES, adults
 
 
 def rebalance(ctx: ModelContext, chosen: set[tuple[int, int, str]], deadline: float | None,
-              passes: int | None = None) -> set[tuple[int, int, str]]:
+              passes: int | None = None, *, stop: Any = None) -> set[tuple[int, int, str]]:
     """A plan with the same places filled and lower priced terms, built by moves until none
-    improves, `deadline` (perf_counter) passes or `passes` rounds over the plan are done (a
-    deterministic solve counts rounds, never seconds, so it does not depend on the load)."""
+    improves, `deadline` (perf_counter) passes, `passes` rounds over the plan are done (a
+    deterministic solve counts rounds, never seconds, so it does not depend on the load) or
+    `stop` (anything with is_set()) is set."""
     problem = ctx.problem
     weights = problem.weights
     if problem.previous or not weights.get("fairness"):
@@ -32,7 +34,8 @@ def rebalance(ctx: ModelContext, chosen: set[tuple[int, int, str]], deadline: fl
     improved, rounds = True, 0
 
     def late() -> bool:
-        return deadline is not None and time.perf_counter() >= deadline
+        return ((deadline is not None and time.perf_counter() >= deadline)
+                or (stop is not None and stop.is_set()))
 
     while improved and not late() and (passes is None or rounds < passes):
         improved, rounds = False, rounds + 1
