@@ -9,7 +9,7 @@ from ortools.sat.python import cp_model
 
 from .context import ModelContext, PlanState
 from .objective import true_helpers
-from .rules import CONSTRAINT_RULES, adults
+from .rules import CONSTRAINT_RULES, adults, staffing_holds
 
 
 def greedy(ctx: ModelContext, fixed: set[tuple[int, int, str]]) -> set[tuple[int, int, str]]:
@@ -82,10 +82,7 @@ def _drop_unled(ctx: ModelContext, chosen: set, state: PlanState) -> set:
     bad = set()
     for si, people in state.people_on.items():
         shift = problem.shifts[si]
-        adults_needed = adults.required(problem, shift)
-        grown = sum(1 for vi in people if adults.is_adult(problem.volunteers[vi], shift))
-        led = any(problem.volunteers[vi].party_member for vi in people)
-        if grown < adults_needed or (shift.party_lead and not led):
+        if not staffing_holds(problem, shift, people):
             if not any((vi, shift.id) in pinned for vi in people):
                 bad.add(si)
     return {key for key in chosen if key[1] not in bad}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .context import SCALE, ModelContext, lsum, wsum
+from .score import proximity_price
 
 
 def fair_shares(ctx: ModelContext) -> dict[int, int]:
@@ -135,8 +136,7 @@ def add_preferences(ctx: ModelContext, weight: int) -> None:
     for vi, sis in ctx.shifts_of.items():
         vol = problem.volunteers[vi]
         for si in sis:
-            venue = problem.shifts[si].venue_id
-            if venue in vol.avoid_venues or (vol.pref_venues and venue not in vol.pref_venues):
+            if vol.dislikes(problem.shifts[si].venue_id):
                 ctx.cost("preference", weight * SCALE, ctx.works(vi, si))
         for partner in vol.partners:
             pi = ctx.ix.pos[partner]
@@ -207,8 +207,7 @@ def add_proximity(ctx: ModelContext, weight: int) -> None:
     problem = ctx.problem
     for (vi, si), lit in ctx.works_vars.items():
         dist = ctx.ix.home_distance(problem.shifts[si].venue_id)[vi]
-        if dist == dist and dist > 0:  # not nan
-            ctx.cost("proximity", int(round(weight * SCALE * float(dist))), lit)
+        ctx.cost("proximity", proximity_price(weight * SCALE, dist), lit)
 
 
 def add_mentoring(ctx: ModelContext, weight: int) -> None:

@@ -106,6 +106,11 @@ class Volunteer:
     partners: tuple[str, ...]
     shift_requests: tuple[ShiftRequest, ...]
 
+    def dislikes(self, venue_id: str) -> bool:
+        """An avoided venue, or one outside a non-empty list of preferred venues."""
+        return venue_id in self.avoid_venues or bool(
+            self.pref_venues and venue_id not in self.pref_venues)
+
 
 @dataclass(frozen=True)
 class Need:

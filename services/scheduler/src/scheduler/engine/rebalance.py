@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from .context import SCALE, ModelContext, PlanState
-from .rules import CONSTRAINT_RULES, adults
+from .rules import CONSTRAINT_RULES, staffing_holds
+from .score import newcomer_alone, proximity_price
 
 
 def rebalance(ctx: ModelContext, chosen: set[tuple[int, int, str]], deadline: float | None,
@@ -198,12 +199,8 @@ class _Moves:
         adults and its party member."""
         if any(rule.blocked(self.state, wi, si) for rule in CONSTRAINT_RULES):
             return False
-        shift, vols = self.shifts[si], self.vols
         people = [*self.state.people_on.get(si, []), wi]
-        if shift.party_lead and not any(vols[p].party_member for p in people):
-            return False
-        needed = adults.required(self.problem, shift)
-        return sum(1 for p in people if adults.is_adult(vols[p], shift)) >= needed
+        return staffing_holds(self.problem, self.shifts[si], people)
 
     def _fairness(self, vi: int, change: int) -> int:
         share = self.shares.get(vi)
@@ -231,15 +228,11 @@ class _Moves:
         key = (vi, si)
         cost = self.placed.get(key)
         if cost is None:
-            shift, vol = self.shifts[si], self.vols[vi]
+            venue = self.shifts[si].venue_id
             cost = 0
             if self.prox_coef:
-                dist = self.ctx.ix.home_distance(shift.venue_id)[vi]
-                if dist == dist and dist > 0:  # not nan
-                    cost += int(round(self.prox_coef * float(dist)))
-            venue = shift.venue_id
-            if self.pref_coef and (venue in vol.avoid_venues
-                                   or (vol.pref_venues and venue not in vol.pref_venues)):
+                cost += proximity_price(self.prox_coef, self.ctx.ix.home_distance(venue)[vi])
+            if self.pref_coef and self.vols[vi].dislikes(venue):
                 cost += self.pref_coef
             self.placed[key] = cost
         return cost
@@ -248,11 +241,6 @@ class _Moves:
         """Change of the shift's newcomer-without-mentor cost (vi already taken off)."""
         if not self.mentor_coef:
             return 0
-        vols = self.vols
         rest = self.state.people_on.get(si, [])
-
-        def alone(people: list[int]) -> bool:
-            return (any(not vols[p].experienced for p in people)
-                    and not any(vols[p].experienced for p in people))
-
-        return self.mentor_coef * (alone([*rest, wi]) - alone([*rest, vi]))
+        return self.mentor_coef * (newcomer_alone(self.vols, [*rest, wi])
+                                   - newcomer_alone(self.vols, [*rest, vi]))

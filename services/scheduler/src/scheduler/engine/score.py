@@ -10,11 +10,11 @@ propagated solution the sum equals CP-SAT's objective value.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .context import SCALE
 from .index import VolunteerIndex
-from .problem import Problem
+from .problem import Problem, Volunteer
 
 
 def score(problem: Problem, ix: VolunteerIndex, chosen: Iterable[tuple[int, int, str]], *,
@@ -61,13 +61,10 @@ def score(problem: Problem, ix: VolunteerIndex, chosen: Iterable[tuple[int, int,
             len(g) - 1 for g in groups.values() if g)
     if w.get("proximity"):
         for vi, si in works:
-            dist = ix.home_distance(shifts[si].venue_id)[vi]
-            if dist == dist and dist > 0:  # not nan
-                terms["proximity"] += int(round(w["proximity"] * SCALE * float(dist)))
+            terms["proximity"] += proximity_price(
+                w["proximity"] * SCALE, ix.home_distance(shifts[si].venue_id)[vi])
     if w.get("mentoring"):
-        alone = sum(1 for people in on.values()
-                    if any(not vols[vi].experienced for vi in people)
-                    and not any(vols[vi].experienced for vi in people))
+        alone = sum(1 for people in on.values() if newcomer_alone(vols, people))
         terms["mentoring"] += w["mentoring"] * SCALE * alone
     if w.get("stability") and problem.previous:
         spos = {s.id: i for i, s in enumerate(shifts)}
@@ -76,12 +73,25 @@ def score(problem: Problem, ix: VolunteerIndex, chosen: Iterable[tuple[int, int,
     return {name: value / SCALE for name, value in terms.items()}
 
 
+def proximity_price(coef: int, dist: float) -> int:
+    """The proximity cost of one assignment `dist` km from home (0 when unknown)."""
+    if dist == dist and dist > 0:  # not nan
+        return int(round(coef * float(dist)))
+    return 0
+
+
+def newcomer_alone(vols: Sequence[Volunteer], people: Iterable[int]) -> bool:
+    """Whether the people on a shift include a newcomer and no experienced volunteer."""
+    seen = [vols[vi].experienced for vi in people]
+    return not all(seen) and not any(seen)
+
+
 def _preferences(problem: Problem, ix: VolunteerIndex, works: set[tuple[int, int]],
                  pairs: set[tuple[int, int]] | None, coef: int, terms: dict) -> None:
     shifts, vols = problem.shifts, problem.volunteers
     for vi, si in works:
         vol, venue = vols[vi], shifts[si].venue_id
-        if venue in vol.avoid_venues or (vol.pref_venues and venue not in vol.pref_venues):
+        if vol.dislikes(venue):
             terms["preference"] += coef
         for partner in vol.partners:
             pi = ix.pos[partner]

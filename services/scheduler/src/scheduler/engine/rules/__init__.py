@@ -8,6 +8,8 @@ solved plan (used to explain unfilled slots and to rank candidates).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import (
     adults,
     availability,
@@ -30,6 +32,20 @@ from . import (
     vetting,
     weekends,
 )
+
+if TYPE_CHECKING:
+    from ..problem import Problem, Shift
+
+
+def staffing_holds(problem: Problem, shift: Shift, people: list[int]) -> bool:
+    """Whether the people on a shift include the adults it needs and, when it asks for one,
+    a party member (the shift-level rules a single assignment's `blocked` cannot judge)."""
+    vols = problem.volunteers
+    if shift.party_lead and not any(vols[vi].party_member for vi in people):
+        return False
+    grown = sum(1 for vi in people if adults.is_adult(vols[vi], shift))
+    return grown >= adults.required(problem, shift)
+
 
 ELIGIBILITY_FILTERS = (skill, availability, minors, vetting, insurance, radius)
 CONSTRAINT_RULES = (
